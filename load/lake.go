@@ -1,0 +1,160 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// validPartition is what a partition value (a source name, a date) may look like. Lake
+// paths are built only from validated names, never from provider text.
+var validPartition = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
+// PublishLake makes the lake agree with the warehouse. Lake files are immutable, so a
+// users_history file holds the versions a run opened without the two columns a later
+// run changes in DuckDB (valid_to, is_current): a reader derives them as
+// lead(valid_from) over the user's versions, and the latest version is current. It: every committed source run gets
+// its users_history and user_status files, every finished run its sync_runs and
+// source_runs files, and each source in sources (and each source with a missing file)
+// gets its users_current file replaced. Files are written to a temporary name and
+// renamed; a file name carries its run_id, so publishing twice writes nothing twice,
+// and files that a crash left unpublished are published by the next call. A nil
+// sources means every source.
+func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
+	if w.Lake == "" {
+		return nil
+	}
+	refresh := map[string]bool{}
+	all := sources == nil
+	for _, s := range sources {
+		refresh[s] = true
+	}
+
+	type sourceRun struct {
+		runID, source  string
+		date           string
+		versions, stat int64
+	}
+	rows, err := w.db.QueryContext(ctx, `
+		SELECT r.run_id, r.source, strftime(r.started_at AT TIME ZONE 'UTC', '%Y-%m-%d'),
+		       (SELECT count(*) FROM users_history h WHERE h.run_id = r.run_id AND h.source = r.source),
+		       (SELECT count(*) FROM user_status s WHERE s.run_id = r.run_id AND s.source = r.source)
+		FROM source_runs r WHERE r.status = 'succeeded' ORDER BY r.started_at`)
+	if err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	var runs []sourceRun
+	for rows.Next() {
+		var r sourceRun
+		if err := rows.Scan(&r.runID, &r.source, &r.date, &r.versions, &r.stat); err != nil {
+			rows.Close()
+			return fmt.Errorf("lake: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+
+	var errs []error
+	seen := map[string]bool{}
+	for _, r := range runs {
+		seen[r.source] = true
+		if !validPartition.MatchString(r.source) {
+			errs = append(errs, fmt.Errorf("lake: source name %q is not a valid partition value", r.source))
+			continue
+		}
+		where := fmt.Sprintf("run_id = %s AND source = %s", lit(r.runID), lit(r.source))
+		if r.versions > 0 {
+			wrote, err := w.publish(ctx, filepath.Join("users_history", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
+				"SELECT * EXCLUDE (source, valid_to, is_current) FROM users_history WHERE "+where+" ORDER BY user_key")
+			errs = append(errs, err)
+			if wrote {
+				refresh[r.source] = true
+			}
+		}
+		if r.stat > 0 {
+			_, err := w.publish(ctx, filepath.Join("user_status", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
+				"SELECT * EXCLUDE (source) FROM user_status WHERE "+where+" ORDER BY user_key")
+			errs = append(errs, err)
+		}
+	}
+	for source := range seen {
+		if !all && !refresh[source] || !validPartition.MatchString(source) {
+			continue
+		}
+		errs = append(errs, w.replace(ctx, filepath.Join("users_current", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source, valid_to, is_current, is_deleted) FROM users_history WHERE source = "+lit(source)+
+				" AND is_current AND NOT is_deleted ORDER BY user_key"))
+	}
+
+	finished, err := w.finishedRuns(ctx)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, f := range finished {
+		_, err := w.publish(ctx, filepath.Join("sync_runs", "run_date="+f[1], f[0]+".parquet"),
+			"SELECT * FROM sync_runs WHERE run_id = "+lit(f[0]))
+		errs = append(errs, err)
+		_, err = w.publish(ctx, filepath.Join("source_runs", "run_date="+f[1], f[0]+".parquet"),
+			"SELECT * FROM source_runs WHERE run_id = "+lit(f[0])+" ORDER BY source")
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// finishedRuns lists (run_id, run_date) of runs that are no longer running.
+func (w *Warehouse) finishedRuns(ctx context.Context) ([][2]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT run_id, strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d')
+		FROM sync_runs WHERE status <> 'running' ORDER BY started_at`)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var r [2]string
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			return nil, fmt.Errorf("lake: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// publish writes rel from query unless it already exists; it reports whether it wrote.
+func (w *Warehouse) publish(ctx context.Context, rel, query string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(w.Lake, rel)); err == nil {
+		return false, nil
+	}
+	return true, w.replace(ctx, rel, query)
+}
+
+// replace writes query's result to rel through a temporary file and an atomic rename.
+func (w *Warehouse) replace(ctx context.Context, rel, query string) error {
+	final := filepath.Join(w.Lake, rel)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.%d.tmp", filepath.Base(final), time.Now().UnixNano()))
+	copySQL := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, lit(tmp))
+	if _, err := w.db.ExecContext(ctx, copySQL); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("lake %s: %w", rel, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("lake %s: %w", rel, err)
+	}
+	return nil
+}
+
+// lit renders a SQL string literal.
+func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+

@@ -1,0 +1,182 @@
+package load_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/load"
+	"github.com/roster-etl/roster/transform"
+)
+
+// stage writes users (and statuses) of one run to staging files and returns them.
+func stage(t *testing.T, dir string, users []transform.UserRow, statuses []transform.StatusRow, runID string, at time.Time) load.Staged {
+	t.Helper()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	uf, err := load.NewStageFile(filepath.Join(dir, runID, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ub := transform.NewUserBatch(mem)
+	for i, u := range users {
+		ub.Append(u, int64(i))
+	}
+	rec := ub.NewRecord()
+	if err := uf.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	ub.Release()
+	if err := uf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := load.Staged{UserFiles: []string{uf.Path()}}
+	if len(statuses) > 0 {
+		sf, err := load.NewStageFile(filepath.Join(dir, runID, "status.parquet"), transform.Schema(transform.StatusColumns()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb := transform.NewStatusBatch(mem, runID, at)
+		for _, s := range statuses {
+			sb.Append(s)
+		}
+		rec := sb.NewRecord()
+		if err := sf.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		sb.Release()
+		if err := sf.Close(); err != nil {
+			t.Fatal(err)
+		}
+		st.StatusFiles = []string{sf.Path()}
+	}
+	return st
+}
+
+func user(id, email, role string, groups ...string) transform.UserRow {
+	m := transform.Mapper{Source: "crm", Provider: "close", Region: "US", Location: time.UTC}
+	u := extract.User{ID: id, Email: email, FirstName: "F" + id, LastName: "L", Role: role, UpdatedAt: "2026-01-01T00:00:00.000000+00:00"}
+	for _, g := range groups {
+		u.Groups = append(u.Groups, extract.Group{ID: g, Name: g, Kind: "group"})
+	}
+	return m.User(u)
+}
+
+func openWarehouse(t *testing.T) *load.Warehouse {
+	t.Helper()
+	dir := t.TempDir()
+	w, err := load.Open(context.Background(), filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func merge(t *testing.T, w *load.Warehouse, runID string, at time.Time, users []transform.UserRow) load.SourceRun {
+	t.Helper()
+	st := stage(t, t.TempDir(), users, nil, runID, at)
+	r, err := w.Merge(context.Background(), load.SourceRun{RunID: runID, Source: "crm", Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func versions(t *testing.T, db *sql.DB, key string) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT run_id || ':' || CASE WHEN is_deleted THEN 'deleted' ELSE 'live' END || ':' || coalesce(array_to_string(changed_fields, ','), '-') || ':' || CASE WHEN is_current THEN 'current' ELSE 'closed' END
+		FROM users_history WHERE user_key = $1 ORDER BY valid_from`, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestMergeKeepsSCD2History(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	d1, d2, d3 := d0.Add(24*time.Hour), d0.Add(48*time.Hour), d0.Add(72*time.Hour)
+
+	r := merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user", "g1"), user("b", "b@x.io", "admin"), user("c", "c@x.io", "user")})
+	if r.Inserted != 3 || r.Updated != 0 || r.Deleted != 0 {
+		t.Fatalf("day 0 counts: %+v", r)
+	}
+	// a changes role and group, b leaves, c unchanged, d is hired.
+	r = merge(t, w, "r1", d1, []transform.UserRow{user("a", "a@x.io", "superuser", "g2"), user("c", "c@x.io", "user"), user("d", "d@x.io", "user")})
+	if r.Inserted != 1 || r.Updated != 1 || r.Deleted != 1 || r.Unchanged != 1 {
+		t.Fatalf("day 1 counts: %+v", r)
+	}
+	// b comes back; identical listing otherwise.
+	r = merge(t, w, "r2", d2, []transform.UserRow{user("a", "a@x.io", "superuser", "g2"), user("b", "b@x.io", "admin"), user("c", "c@x.io", "user"), user("d", "d@x.io", "user")})
+	if r.Inserted != 1 || r.Updated != 0 || r.Deleted != 0 || r.Unchanged != 3 {
+		t.Fatalf("day 2 counts: %+v", r)
+	}
+	// identical re-run: nothing.
+	r = merge(t, w, "r3", d3, []transform.UserRow{user("a", "a@x.io", "superuser", "g2"), user("b", "b@x.io", "admin"), user("c", "c@x.io", "user"), user("d", "d@x.io", "user")})
+	if r.Inserted+r.Updated+r.Deleted != 0 || r.Unchanged != 4 {
+		t.Fatalf("day 3 counts: %+v", r)
+	}
+
+	for key, want := range map[string][]string{
+		"crm:a": {"r0:live:-:closed", "r1:live:role,role_raw,groups:current"},
+		"crm:b": {"r0:live:-:closed", "r1:deleted:is_deleted:closed", "r2:live:is_deleted:current"},
+		"crm:c": {"r0:live:-:current"},
+		"crm:d": {"r1:live:-:current"},
+	} {
+		if got := versions(t, w.DB(), key); !slices.Equal(got, want) {
+			t.Errorf("%s versions = %q, want %q", key, got, want)
+		}
+	}
+	if err := w.PublishLake(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	assertLakeMatches(t, w)
+}
+
+// assertLakeMatches reads the lake back with hive partitioning and checks that it
+// holds exactly the warehouse's rows, valid_to and is_current derived from the log.
+func assertLakeMatches(t *testing.T, w *load.Warehouse) {
+	t.Helper()
+	lake := `read_parquet('` + w.Lake + `/users_history/**/*.parquet', hive_partitioning = true)`
+	derived := `SELECT * EXCLUDE (run_date),
+		lead(valid_from) OVER (PARTITION BY user_key ORDER BY valid_from) AS valid_to,
+		lead(valid_from) OVER (PARTITION BY user_key ORDER BY valid_from) IS NULL AS is_current FROM ` + lake
+	var names []string
+	for _, c := range append(transform.UserColumns(), transform.HistoryColumns()...) {
+		names = append(names, c.Name)
+	}
+	cols := strings.Join(names, ", ")
+	for name, q := range map[string]string{
+		"warehouse rows missing from the lake": `SELECT count(*) FROM (SELECT ` + cols + ` FROM users_history EXCEPT ALL SELECT ` + cols + ` FROM (` + derived + `))`,
+		"lake rows missing from the warehouse": `SELECT count(*) FROM (SELECT ` + cols + ` FROM (` + derived + `) EXCEPT ALL SELECT ` + cols + ` FROM users_history)`,
+	} {
+		var n int
+		err := w.DB().QueryRow(q).Scan(&n)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d", name, n)
+		}
+	}
+}

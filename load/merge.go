@@ -1,0 +1,207 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	rsql "github.com/roster-etl/roster/sql"
+)
+
+// Run statuses of sync_runs and source_runs.
+const (
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusPartial   = "partial"
+	StatusFailed    = "failed"
+)
+
+// SyncRun is a row of sync_runs.
+type SyncRun struct {
+	RunID         string
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	Status        string
+	RosterVersion string
+	ConfigHash    string
+}
+
+// SourceRun is a row of source_runs: what one run did to one source.
+type SourceRun struct {
+	RunID, Source, Provider string
+	// StartedAt is when extraction started; it is the valid_from of the versions the
+	// run opens.
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Status     string
+	Complete   bool
+	Pages      int64
+	Requests   int64
+	Retries    int64
+	// ThrottledMS is time spent waiting on rate limits, in milliseconds.
+	ThrottledMS int64
+	Records     int64
+	Duplicates  int64
+	Inserted    int64
+	Updated     int64
+	Deleted     int64
+	Unchanged   int64
+	Error       string
+}
+
+// Staged names the staging files of one source's extraction.
+type Staged struct {
+	UserFiles   []string
+	StatusFiles []string
+}
+
+// ErrEmptyListing means a complete listing returned no users while the warehouse holds
+// current users for the source: deleting them all is refused as almost certainly wrong.
+var ErrEmptyListing = errors.New("listing returned no users")
+
+// BeginRun records a run as running.
+func (w *Warehouse) BeginRun(ctx context.Context, r SyncRun) error {
+	_, err := w.db.ExecContext(ctx, `INSERT INTO sync_runs VALUES ($1, $2, NULL, $3, $4, $5)`,
+		r.RunID, r.StartedAt.UTC(), StatusRunning, r.RosterVersion, r.ConfigHash)
+	if err != nil {
+		return fmt.Errorf("sync_runs: %w", err)
+	}
+	return nil
+}
+
+// FinishRun records a run's outcome.
+func (w *Warehouse) FinishRun(ctx context.Context, r SyncRun) error {
+	_, err := w.db.ExecContext(ctx, `UPDATE sync_runs SET finished_at = $2, status = $3 WHERE run_id = $1`,
+		r.RunID, r.FinishedAt.UTC(), r.Status)
+	if err != nil {
+		return fmt.Errorf("sync_runs: %w", err)
+	}
+	return nil
+}
+
+// RecordFailure writes the source_runs row of a source whose extraction failed. No
+// history changes.
+func (w *Warehouse) RecordFailure(ctx context.Context, r SourceRun) error {
+	r.Status = StatusFailed
+	return w.inTx(ctx, func(tx *sql.Tx) error { return insertSourceRun(ctx, tx, r) })
+}
+
+// Merge loads one source's complete listing from its staging files into users_history
+// and user_status as one transaction together with the source_runs row, and returns
+// the row with its counts. Versions open at r.StartedAt. Hashing and diffing happen
+// on staged tables before the transaction; the transaction only applies the result.
+func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
+	if !r.Complete {
+		return r, errors.New("merge: only a complete listing can be merged")
+	}
+	if len(staged.UserFiles) == 0 {
+		return r, errors.New("merge: no staging files")
+	}
+	conn, err := w.db.Conn(ctx) // temp tables live on one connection
+	if err != nil {
+		return r, err
+	}
+	defer conn.Close()
+
+	files := quoteList(staged.UserFiles)
+	var rowsRead int64
+	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), files)).Scan(&rowsRead, &r.Records); err != nil {
+		return r, fmt.Errorf("merge: reading staging: %w", err)
+	}
+	r.Duplicates = rowsRead - r.Records
+	for _, step := range []struct {
+		name string
+		args []any
+	}{
+		{"stage_users", nil},
+		{"diff", []any{r.Source}},
+		{"gone", []any{r.Source}},
+	} {
+		if _, err := conn.ExecContext(ctx, subst(must(rsql.Merge(step.name)), files), step.args...); err != nil {
+			return r, fmt.Errorf("merge %s: %w", step.name, err)
+		}
+	}
+	var current int64
+	if err := conn.QueryRowContext(ctx, must(rsql.Merge("diff_counts")), r.Source).Scan(
+		&r.Inserted, &r.Updated, &r.Unchanged, &r.Deleted, &current); err != nil {
+		return r, fmt.Errorf("merge counts: %w", err)
+	}
+	if r.Records == 0 && current > 0 {
+		return r, fmt.Errorf("%w; refusing to delete all %d current users of %s", ErrEmptyListing, current, r.Source)
+	}
+
+	at := r.StartedAt.UTC()
+	r.Status = StatusSucceeded
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return r, err
+	}
+	apply := []struct {
+		name string
+		args []any
+		sub  string
+	}{
+		{"close_versions", []any{r.Source, at}, ""},
+		{"insert_versions", []any{at, r.RunID}, ""},
+		{"insert_tombstones", []any{at, r.RunID}, ""},
+	}
+	if len(staged.StatusFiles) > 0 {
+		apply = append(apply, struct {
+			name string
+			args []any
+			sub  string
+		}{"insert_statuses", nil, quoteList(staged.StatusFiles)})
+	}
+	for _, step := range apply {
+		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
+			return r, errors.Join(fmt.Errorf("merge %s: %w", step.name, err), tx.Rollback())
+		}
+	}
+	if err := insertSourceRunConn(ctx, tx, r); err != nil {
+		return r, errors.Join(err, tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return r, fmt.Errorf("merge commit: %w", err)
+	}
+	for _, t := range []string{"stage_users", "merge_diff", "merge_gone"} {
+		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
+	}
+	return r, nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertSourceRun(ctx context.Context, tx *sql.Tx, r SourceRun) error {
+	return insertSourceRunConn(ctx, tx, r)
+}
+
+func insertSourceRunConn(ctx context.Context, tx execer, r SourceRun) error {
+	var errText any
+	if r.Error != "" {
+		errText = r.Error
+	}
+	_, err := tx.ExecContext(ctx, must(rsql.Merge("insert_source_run")),
+		r.RunID, r.Source, r.Provider, r.StartedAt.UTC(), r.FinishedAt.UTC(), r.Status, r.Complete,
+		r.Pages, r.Requests, r.Retries, r.ThrottledMS, r.Records, r.Duplicates,
+		r.Inserted, r.Updated, r.Deleted, r.Unchanged, errText)
+	if err != nil {
+		return fmt.Errorf("source_runs: %w", err)
+	}
+	return nil
+}
+
+// subst fills the {{files}} placeholder of a statement.
+func subst(stmt, files string) string { return strings.ReplaceAll(stmt, "{{files}}", files) }
+
+// must unwraps an embedded statement; a missing one is a build defect caught by tests.
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -1,0 +1,158 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	// The DuckDB driver registers "duckdb" with database/sql.
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	rsql "github.com/roster-etl/roster/sql"
+)
+
+// ErrInUse means another process holds the warehouse open for writing.
+var ErrInUse = errors.New("warehouse is in use by another roster process")
+
+// ErrTooNew means the warehouse was written by a newer roster than this one.
+var ErrTooNew = errors.New("warehouse was written by a newer roster")
+
+// Warehouse is an open DuckDB warehouse, migrated to the current schema.
+type Warehouse struct {
+	db   *sql.DB
+	path string
+	// Lake is the Parquet lake root, or "" when the lake is disabled.
+	Lake string
+}
+
+// Open opens (creating if needed) the DuckDB file at path, applies pending migrations
+// in one transaction, and refuses a warehouse written by a newer roster.
+func Open(ctx context.Context, path, lake string) (*Warehouse, error) {
+	if path == "" {
+		return nil, errors.New("warehouse: no duckdb path configured")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse %s: %w", path, err)
+	}
+	db, err := sql.Open("duckdb", path)
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		if strings.Contains(err.Error(), "lock") {
+			return nil, fmt.Errorf("warehouse %s: %w: %s", path, ErrInUse, firstLine(err.Error()))
+		}
+		return nil, fmt.Errorf("warehouse %s: %w", path, err)
+	}
+	w := &Warehouse{db: db, path: path, Lake: lake}
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("warehouse %s: %w", path, err)
+	}
+	return w, nil
+}
+
+// DB exposes the database for read-only queries (roster sql, tests).
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Path is the DuckDB file's path.
+func (w *Warehouse) Path() string { return w.path }
+
+// Close closes the database.
+func (w *Warehouse) Close() error { return w.db.Close() }
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	migs, err := rsql.Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := w.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	var have int
+	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	if have > len(migs) {
+		return fmt.Errorf("%w: schema version %d, this roster knows up to %d; upgrade roster", ErrTooNew, have, len(migs))
+	}
+	for _, m := range migs[have:] {
+		if err := w.inTx(ctx, func(tx *sql.Tx) error {
+			for _, stmt := range splitStatements(m.SQL) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, $3)`, m.Version, m.Name, time.Now().UTC())
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the applied schema version.
+func (w *Warehouse) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func (w *Warehouse) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// splitStatements splits a migration file on semicolons at line ends. Migrations keep
+// one statement per semicolon-terminated block and no semicolons inside literals.
+func splitStatements(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ";\n") {
+		if strings.TrimSpace(stripComments(part)) != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// quoteList renders paths as a DuckDB list literal of string literals.
+func quoteList(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

@@ -1,0 +1,151 @@
+package transform
+
+import (
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// UserBatch accumulates canonical users into an Arrow record batch with the
+// StagedUserColumns schema. It is not safe for concurrent use. The owner calls Release.
+type UserBatch struct {
+	b *array.RecordBuilder
+	n int
+}
+
+// NewUserBatch returns an empty batch whose buffers come from mem.
+func NewUserBatch(mem memory.Allocator) *UserBatch {
+	return &UserBatch{b: array.NewRecordBuilder(mem, Schema(StagedUserColumns()))}
+}
+
+// Len is the number of rows appended since the last NewRecord.
+func (ub *UserBatch) Len() int { return ub.n }
+
+// Append adds one user; seq is its arrival order within the listing.
+func (ub *UserBatch) Append(r UserRow, seq int64) {
+	f := ub.b.Fields()
+	str(f[0], r.UserKey)
+	str(f[1], r.Source)
+	str(f[2], r.Provider)
+	str(f[3], r.AccountID)
+	str(f[4], r.UserID)
+	str(f[5], r.Email)
+	str(f[6], r.EmailNormalized)
+	str(f[7], r.FirstName)
+	str(f[8], r.LastName)
+	str(f[9], r.MiddleName)
+	str(f[10], r.DisplayName)
+	str(f[11], r.Title)
+	str(f[12], r.Role)
+	str(f[13], r.RoleRaw)
+	f[14].(*array.BooleanBuilder).Append(r.IsActive)
+	str(f[15], r.Department)
+
+	groups := f[16].(*array.ListBuilder)
+	groups.Append(true)
+	gs := groups.ValueBuilder().(*array.StructBuilder)
+	for _, g := range r.Groups {
+		gs.Append(true)
+		str(gs.FieldBuilder(0), g.ID)
+		str(gs.FieldBuilder(1), g.Name)
+		str(gs.FieldBuilder(2), g.Kind)
+	}
+
+	phones := f[17].(*array.ListBuilder)
+	phones.Append(true)
+	ps := phones.ValueBuilder().(*array.StructBuilder)
+	for _, p := range r.Phones {
+		ps.Append(true)
+		// raw is kept exactly as the provider wrote it, even when blank-padded.
+		ps.FieldBuilder(0).(*array.StringBuilder).Append(p.Raw)
+		str(ps.FieldBuilder(1), p.E164)
+		str(ps.FieldBuilder(2), p.Extension)
+		str(ps.FieldBuilder(3), p.Kind)
+		ps.FieldBuilder(4).(*array.BooleanBuilder).Append(p.Valid)
+	}
+
+	str(f[18], r.Timezone)
+	str(f[19], r.Country)
+	ts(f[20], r.SourceCreatedAt)
+	ts(f[21], r.SourceUpdatedAt)
+	str(f[22], r.Extra)
+	f[23].(*array.Int64Builder).Append(seq)
+	ub.n++
+}
+
+// NewRecord returns the rows appended so far as a record batch and resets the batch.
+// The caller owns the record and must Release it.
+func (ub *UserBatch) NewRecord() arrow.RecordBatch {
+	ub.n = 0
+	return ub.b.NewRecordBatch()
+}
+
+// Release frees the builder's buffers.
+func (ub *UserBatch) Release() { ub.b.Release() }
+
+// StatusBatch accumulates user_status rows of one run into an Arrow record batch with
+// the StatusColumns schema. The owner calls Release.
+type StatusBatch struct {
+	b          *array.RecordBuilder
+	runID      string
+	observedAt time.Time
+	n          int
+}
+
+// NewStatusBatch returns an empty batch for statuses observed at observedAt in runID.
+func NewStatusBatch(mem memory.Allocator, runID string, observedAt time.Time) *StatusBatch {
+	return &StatusBatch{b: array.NewRecordBuilder(mem, Schema(StatusColumns())), runID: runID, observedAt: observedAt.UTC()}
+}
+
+// Len is the number of rows appended since the last NewRecord.
+func (sb *StatusBatch) Len() int { return sb.n }
+
+// Append adds one status row.
+func (sb *StatusBatch) Append(r StatusRow) {
+	f := sb.b.Fields()
+	str(f[0], sb.runID)
+	ts(f[1], &sb.observedAt)
+	str(f[2], r.Source)
+	str(f[3], r.Provider)
+	str(f[4], r.UserKey)
+	str(f[5], r.UserID)
+	str(f[6], r.Status)
+	str(f[7], r.StatusRaw)
+	str(f[8], r.SubStatusRaw)
+	if r.OnCall == nil {
+		f[9].AppendNull()
+	} else {
+		f[9].(*array.BooleanBuilder).Append(*r.OnCall)
+	}
+	str(f[10], r.Channels)
+	sb.n++
+}
+
+// NewRecord returns the rows appended so far and resets the batch. The caller owns the
+// record and must Release it.
+func (sb *StatusBatch) NewRecord() arrow.RecordBatch {
+	sb.n = 0
+	return sb.b.NewRecordBatch()
+}
+
+// Release frees the builder's buffers.
+func (sb *StatusBatch) Release() { sb.b.Release() }
+
+// str appends s, or NULL when s is empty.
+func str(b array.Builder, s string) {
+	if s == "" {
+		b.AppendNull()
+		return
+	}
+	b.(*array.StringBuilder).Append(s)
+}
+
+func ts(b array.Builder, t *time.Time) {
+	if t == nil {
+		b.AppendNull()
+		return
+	}
+	b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UTC().UnixMicro()))
+}
