@@ -75,14 +75,28 @@ func ParseTime(s string, loc *time.Location) (t time.Time, ok bool) {
 		var err error
 		if l.hasOffset {
 			t, err = time.Parse(l.layout, s)
-		} else {
-			t, err = time.ParseInLocation(l.layout, s, loc)
+		} else if t, err = time.Parse(l.layout, s); err == nil {
+			t = inLocation(t, loc)
 		}
 		if err == nil {
 			return t.UTC().Truncate(time.Microsecond), true
 		}
 	}
 	return time.Time{}, false
+}
+
+// inLocation reads the wall time of wall (parsed as UTC) in loc. A wall time that falls
+// in a DST gap does not exist; it is read with the offset in force before the gap, which
+// moves it forward by the gap (02:30 -> 03:30), as java.time and Python's fold=0 do.
+// An ambiguous wall time in an overlap is the earlier instant.
+func inLocation(wall time.Time, loc *time.Location) time.Time {
+	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
+	local := t.In(loc)
+	if local.Hour() == wall.Hour() && local.Minute() == wall.Minute() && local.Day() == wall.Day() {
+		return t
+	}
+	_, before := t.Add(-12 * time.Hour).Zone()
+	return wall.Add(-time.Duration(before) * time.Second)
 }
 
 // Phone is a normalized phone number.

@@ -1,0 +1,34 @@
+# roster — build, test, demo, bench, lint. Only Go and a C compiler are needed: DuckDB
+# comes prebuilt with its Go bindings, everything else from the Go module proxy.
+GO          ?= go
+TAGS        := duckdb_arrow
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+export CGO_ENABLED := 1
+
+.PHONY: build test demo bench lint fmt clean
+
+build:
+	$(GO) build -tags $(TAGS) -o bin/roster ./cmd/roster
+
+test:
+	$(GO) test -tags $(TAGS) -race -count=1 ./...
+
+demo: build
+	./bin/roster demo --dir ./demo
+
+bench:
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+	@if $(GO) run $(STATICCHECK) -version >/dev/null 2>&1; then \
+	  $(GO) run $(STATICCHECK) -tags $(TAGS) ./...; \
+	else echo "staticcheck could not be installed from the module proxy; skipped"; fi
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin demo
