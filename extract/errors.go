@@ -20,6 +20,8 @@ var (
 	// ErrIncomplete means a listing ended without the provider's end signal, or its
 	// counts did not add up.
 	ErrIncomplete = errors.New("incomplete listing")
+	// ErrTimeout means a request attempt did not complete within the client's timeout.
+	ErrTimeout = errors.New("request timed out")
 )
 
 // APIError is an error reply from a provider.
@@ -97,3 +99,17 @@ func (e *SourceError) Error() string {
 
 // Unwrap returns the cause.
 func (e *SourceError) Unwrap() error { return e.Err }
+
+// TransportError is a failure to get a whole reply: the connection failed or dropped, an
+// attempt timed out, or the body was cut short. Its message never carries the URL.
+type TransportError struct {
+	Err error
+	// Retryable tells the HTTP layer to try the request again.
+	Retryable bool
+}
+
+// Error implements error.
+func (e *TransportError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }

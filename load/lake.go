@@ -157,4 +157,3 @@ func (w *Warehouse) replace(ctx context.Context, rel, query string) error {
 
 // lit renders a SQL string literal.
 func lit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-

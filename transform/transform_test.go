@@ -83,10 +83,10 @@ func TestMapStatusFollowsTheContract(t *testing.T) {
 func TestNormalizePhoneKeepsRawAndNeverDrops(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		raw, kind, region string
-		present           bool
+		raw, kind, region  string
+		present            bool
 		e164, ext, kindOut string
-		valid             bool
+		valid              bool
 	}{
 		{"+1 415-555-0132", "main", "US", true, "+14155550132", "", "main", true},
 		{"(415) 555-0199", "office", "US", true, "+14155550199", "", "office", true},
