@@ -1,0 +1,472 @@
+// Package close extracts the user directory of one Close CRM organization
+// (https://developer.close.com) as an extract.Source: users with their roles, groups,
+// organization and activity state, and each user's availability.
+//
+// It speaks Close's wire format (api.go) and hands provider-neutral extract.User and
+// extract.Status records to a sink; retries, backoff and rate limiting are the shared
+// extract.Client's job, this package only classifies Close's replies. It must not import
+// transform/, load/ or jobs/, nor its fake server (extract/close/fake) outside tests.
+package close
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/roster-etl/roster/extract"
+)
+
+// Provider is the provider id of Close sources.
+const Provider = "close"
+
+// DefaultBaseURL is Close's API root.
+const DefaultBaseURL = "https://api.close.com/api/v1"
+
+// Page sizes of /user/ and the other list endpoints (the _limit parameter).
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 1000
+)
+
+// maxEmptyReplies bounds how many empty pages in a row a listing tolerates while the API
+// still says has_more: a few are a glitch or a window whose rows the server filtered out,
+// an endless run is a broken listing.
+const maxEmptyReplies = 8
+
+// isPredefinedRole reports whether id is one of Close's built-in role ids; any other role
+// id is a custom role whose name comes from GET /role/.
+func isPredefinedRole(id string) bool {
+	switch id {
+	case "admin", "superuser", "user", "restricteduser":
+		return true
+	}
+	return false
+}
+
+// Config configures a Close source.
+type Config struct {
+	// Name is the configured source name (e.g. "close-main").
+	Name string
+	// BaseURL is the API root; default DefaultBaseURL. A trailing slash is tolerated.
+	BaseURL string
+	// APIKey authenticates as HTTP Basic user name with an empty password.
+	APIKey string
+	// PageSize is the _limit of list requests; default 100, at most 1000.
+	PageSize int
+	// HTTP configures the transport; New sets its Source, Classify and Pace.
+	HTTP extract.ClientConfig
+}
+
+// Client is a Close source. It is an extract.Source.
+type Client struct {
+	name     string
+	base     string // API root without a trailing slash
+	basePath string // path of base, for error messages
+	pageSize int
+	header   http.Header // carries the credentials: never put it in an error
+	http     *extract.Client
+}
+
+var _ extract.Source = (*Client)(nil)
+
+// New validates cfg and returns a Close source.
+func New(cfg Config) (*Client, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("close: source name is empty")
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("close: %s: api_key is empty", cfg.Name)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	u, err := url.Parse(base)
+	if err != nil {
+		// url.Parse's error quotes the URL, which might hold a secret.
+		return nil, fmt.Errorf("close: %s: base_url is not a valid URL", cfg.Name)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("close: %s: base_url must not carry credentials, a query or a fragment", cfg.Name)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("close: %s: base_url %q is not an http(s) URL", cfg.Name, cfg.BaseURL)
+	}
+	switch {
+	case cfg.PageSize == 0:
+		cfg.PageSize = DefaultPageSize
+	case cfg.PageSize < 0 || cfg.PageSize > MaxPageSize:
+		return nil, fmt.Errorf("close: %s: page size %d is outside 1..%d", cfg.Name, cfg.PageSize, MaxPageSize)
+	}
+	hc := cfg.HTTP
+	hc.Source = cfg.Name
+	hc.Classify = classify
+	hc.Pace = pace
+	return &Client{
+		name:     cfg.Name,
+		base:     base,
+		basePath: u.EscapedPath(),
+		pageSize: cfg.PageSize,
+		header: http.Header{
+			"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":"))},
+		},
+		http: extract.NewClient(hc),
+	}, nil
+}
+
+// Name is the configured source name.
+func (c *Client) Name() string { return c.name }
+
+// Provider is "close".
+func (c *Client) Provider() string { return Provider }
+
+// Stats reports the transport counters.
+func (c *Client) Stats() extract.Stats { return c.http.Stats() }
+
+// Extract reads the directory of the API key's organization and hands it to sink: every
+// page of GET /user/ as it arrives, then the availability of every user.
+//
+// A Close API key belongs to one user in one organization, but GET /me/ can list several
+// organizations; the source reads the first one (organizations[0], else the first
+// membership's), which is the key's own organization. Roles, inactive memberships and the
+// organization's name come from that organization; users the key sees through another
+// organization are listed with an unknown activity state (Active nil) and no role.
+func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
+	orgID, err := c.organizationID(ctx)
+	if err != nil {
+		return err
+	}
+	var org organization
+	if err := c.http.GetJSON(ctx, c.url("/organization/"+url.PathEscape(orgID)+"/"), c.header, &org); err != nil {
+		return err
+	}
+	if org.ID == "" {
+		org.ID = orgID
+	}
+	roleNames, err := c.roleNames(ctx)
+	if err != nil {
+		return err
+	}
+	groups, err := c.groupsByUser(ctx)
+	if err != nil {
+		return err
+	}
+	dir := newDirectory(org, roleNames, groups)
+	if err := c.users(ctx, dir, sink); err != nil {
+		return err
+	}
+	return c.statuses(ctx, sink)
+}
+
+// organizationID is the organization the source reads, from GET /me/.
+func (c *Client) organizationID(ctx context.Context) (string, error) {
+	const path = "/me/"
+	var caller me
+	if err := c.http.GetJSON(ctx, c.url(path), c.header, &caller); err != nil {
+		return "", err
+	}
+	for _, id := range caller.Organizations {
+		if id != "" {
+			return id, nil
+		}
+	}
+	for _, m := range caller.Memberships {
+		if m.OrganizationID != "" {
+			return m.OrganizationID, nil
+		}
+	}
+	return "", c.fail(path, fmt.Errorf("%w: the API key's user belongs to no organization", extract.ErrMalformed))
+}
+
+// roleNames maps role ids to names (GET /role/).
+func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
+	names := make(map[string]string)
+	err := list(ctx, c, "/role/", func(roles []role) error {
+		for _, r := range roles {
+			names[r.ID] = r.Name
+		}
+		return nil
+	})
+	return names, err
+}
+
+// groupsByUser lists groups (GET /group/) and reads each one's members (GET /group/{id}/),
+// since the list does not carry members. Each user's groups keep the listing's order.
+func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, error) {
+	var listed []group
+	err := list(ctx, c, "/group/", func(groups []group) error {
+		listed = append(listed, groups...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	byUser := make(map[string][]extract.Group)
+	for _, g := range listed {
+		var full group
+		if err := c.http.GetJSON(ctx, c.url("/group/"+url.PathEscape(g.ID)+"/"), c.header, &full); err != nil {
+			return nil, err
+		}
+		name := full.Name
+		if name == "" {
+			name = g.Name
+		}
+		seen := make(map[string]bool, len(full.Members))
+		for _, m := range full.Members {
+			if m.UserID == "" || seen[m.UserID] {
+				continue
+			}
+			seen[m.UserID] = true
+			byUser[m.UserID] = append(byUser[m.UserID], extract.Group{ID: g.ID, Name: name, Kind: "group"})
+		}
+	}
+	return byUser, nil
+}
+
+// users pages through GET /user/ and hands each page to sink. Users are not de-duplicated
+// across pages: offset paging may repeat a user, and the loader counts that.
+func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
+	const path = "/user/"
+	return list(ctx, c, path, func(objects []map[string]json.RawMessage) error {
+		users := make([]extract.User, 0, len(objects))
+		for _, obj := range objects {
+			u, err := dir.user(obj)
+			if err != nil {
+				return c.fail(path, err)
+			}
+			users = append(users, u)
+		}
+		if err := sink.Users(ctx, users); err != nil {
+			return c.fail("sink users", err)
+		}
+		return nil
+	})
+}
+
+// statuses reads GET /user/availability/ (one unpaginated reply for the organization)
+// and hands every user's raw availability to sink.
+func (c *Client) statuses(ctx context.Context, sink extract.Sink) error {
+	const path = "/user/availability/"
+	var reply page[availability]
+	if err := c.http.GetJSON(ctx, c.url(path), c.header, &reply); err != nil {
+		return err
+	}
+	c.http.CountPage()
+	statuses := make([]extract.Status, 0, len(reply.Data))
+	for _, a := range reply.Data {
+		s, err := availabilityStatus(a)
+		if err != nil {
+			return c.fail(path, err)
+		}
+		statuses = append(statuses, s)
+	}
+	if len(statuses) == 0 {
+		return nil
+	}
+	if err := sink.Statuses(ctx, statuses); err != nil {
+		return c.fail("sink statuses", err)
+	}
+	return nil
+}
+
+// availabilityStatus keeps Close's own values: "online" when any channel is online, else
+// "offline"; on call when any channel has an active call. transform/ maps them.
+func availabilityStatus(a availability) (extract.Status, error) {
+	if a.UserID == "" {
+		return extract.Status{}, fmt.Errorf("%w: availability entry without user_id", extract.ErrMalformed)
+	}
+	var channels []channel
+	if len(a.Channels) > 0 {
+		if err := gojson.Unmarshal(a.Channels, &channels); err != nil {
+			return extract.Status{}, extract.MalformedError(fmt.Errorf("availability of %s: %w", a.UserID, err), a.Channels)
+		}
+	}
+	status, onCall := "offline", false
+	for _, ch := range channels {
+		if ch.Status == "online" {
+			status = "online"
+		}
+		if len(ch.ActiveCalls) > 0 {
+			onCall = true
+		}
+	}
+	return extract.Status{UserID: a.UserID, Status: status, OnCall: &onCall, Channels: a.Channels}, nil
+}
+
+// list pages through a _skip/_limit/has_more endpoint and calls fn with each non-empty
+// page. It returns nil only when the API said has_more: false. The next _skip is the
+// previous one plus the requested _limit (as Close's own clients do), so a short page
+// does not end the listing. An empty page that says has_more is asked for once more
+// before the listing moves past it: if it was a glitch, moving on would silently drop a
+// page of users, and a listing that looks complete lets the loader delete them.
+func list[T any](ctx context.Context, c *Client, path string, fn func([]T) error) error {
+	empty := 0
+	for skip, again := 0, false; ; {
+		pathQuery := fmt.Sprintf("%s?_skip=%d&_limit=%d", path, skip, c.pageSize)
+		var p page[T]
+		if err := c.http.GetJSON(ctx, c.url(pathQuery), c.header, &p); err != nil {
+			return err
+		}
+		c.http.CountPage()
+		if p.HasMore == nil {
+			return c.fail(pathQuery, fmt.Errorf("%w: reply has no has_more", extract.ErrIncomplete))
+		}
+		if len(p.Data) == 0 && *p.HasMore {
+			empty++
+			if empty >= maxEmptyReplies {
+				return c.fail(pathQuery, fmt.Errorf("%w: %d empty pages in a row say has_more", extract.ErrIncomplete, empty))
+			}
+			if again = !again; again {
+				continue // the same window once more
+			}
+			skip += c.pageSize
+			continue
+		}
+		empty, again = 0, false
+		if len(p.Data) > 0 {
+			if err := fn(p.Data); err != nil {
+				return err
+			}
+		}
+		if !*p.HasMore {
+			return nil
+		}
+		skip += c.pageSize
+	}
+}
+
+// url is the absolute URL of an API path ("/user/?_skip=0").
+func (c *Client) url(pathQuery string) string { return c.base + pathQuery }
+
+// fail attributes an error found in a reply (not by the HTTP layer) to the source and
+// request; op is an API path, or a step name that does not start with "/".
+func (c *Client) fail(op string, err error) error {
+	if strings.HasPrefix(op, "/") {
+		op = http.MethodGet + " " + c.basePath + op
+	}
+	return &extract.SourceError{Source: c.name, Op: op, Err: err}
+}
+
+// directory is what the source knows about the organization before it reads users.
+type directory struct {
+	org       organization
+	members   map[string]membership // user id -> membership; active ones win
+	active    map[string]bool       // user id -> the membership is active
+	roleNames map[string]string
+	groups    map[string][]extract.Group
+}
+
+func newDirectory(org organization, roleNames map[string]string, groups map[string][]extract.Group) *directory {
+	d := &directory{
+		org:       org,
+		members:   make(map[string]membership, len(org.Memberships)+len(org.InactiveMemberships)),
+		active:    make(map[string]bool, len(org.Memberships)),
+		roleNames: roleNames,
+		groups:    groups,
+	}
+	for _, m := range org.InactiveMemberships {
+		d.members[m.userID()] = m
+	}
+	for _, m := range org.Memberships {
+		d.members[m.userID()] = m
+		d.active[m.userID()] = true
+	}
+	return d
+}
+
+// user maps one user object. Fields with a column of their own are picked when they are
+// strings (or null); everything else, including organizations and any field Close adds,
+// is kept in Extra, so nothing the API returned is dropped.
+func (d *directory) user(obj map[string]json.RawMessage) (extract.User, error) {
+	u := extract.User{AccountID: d.org.ID, Extra: make(map[string]json.RawMessage, len(obj))}
+	u.Fields = make([]string, 0, len(obj))
+	for name := range obj {
+		u.Fields = append(u.Fields, name)
+	}
+	slices.Sort(u.Fields)
+
+	for name, raw := range obj {
+		var dst *string
+		switch name {
+		case fieldID:
+			dst = &u.ID
+		case fieldEmail:
+			dst = &u.Email
+		case fieldFirstName:
+			dst = &u.FirstName
+		case fieldLastName:
+			dst = &u.LastName
+		case fieldDisplayName:
+			dst = &u.DisplayName
+		case fieldTimezone:
+			dst = &u.Timezone
+		case fieldCreated:
+			dst = &u.CreatedAt
+		case fieldUpdated:
+			dst = &u.UpdatedAt
+		}
+		if dst == nil || !decodeString(raw, dst) {
+			u.Extra[name] = raw
+		}
+	}
+	if u.ID == "" {
+		return extract.User{}, extract.MalformedError(errors.New("user object without an id"), compact(obj))
+	}
+
+	var orgs []string
+	rawOrgs, haveOrgs := obj[fieldOrgs]
+	if haveOrgs && gojson.Unmarshal(rawOrgs, &orgs) != nil {
+		haveOrgs = false // not a list of ids: kept in Extra, no conclusion drawn from it
+	}
+	m, member := d.members[u.ID]
+	isActive := d.active[u.ID]
+	switch {
+	case member:
+		u.Active = &isActive
+		u.Role = m.RoleID
+		if !isPredefinedRole(m.RoleID) {
+			u.RoleName = d.roleNames[m.RoleID]
+		}
+	case haveOrgs && len(orgs) == 0:
+		u.Active = &isActive // false: a user who left every organization
+	}
+
+	u.Groups = append(u.Groups, d.groups[u.ID]...)
+	if isActive && !slices.Contains(orgs, d.org.ID) {
+		orgs = append([]string{d.org.ID}, orgs...)
+	}
+	for _, id := range orgs {
+		g := extract.Group{ID: id, Kind: "organization"}
+		if id == d.org.ID {
+			g.Name = d.org.Name
+		}
+		u.Groups = append(u.Groups, g)
+	}
+	return u, nil
+}
+
+// decodeString sets *dst from a JSON string; null leaves it empty. It reports false for
+// any other JSON value, which the caller keeps in Extra.
+func decodeString(raw json.RawMessage, dst *string) bool {
+	if string(raw) == "null" {
+		return true
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		return false
+	}
+	return gojson.Unmarshal(raw, dst) == nil
+}
+
+// compact re-encodes a user object, to quote it in a malformed-reply error.
+func compact(obj map[string]json.RawMessage) []byte {
+	b, _ := gojson.Marshal(obj)
+	return b
+}
