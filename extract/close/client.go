@@ -189,7 +189,7 @@ func (c *Client) organizationID(ctx context.Context) (string, error) {
 // roleNames maps role ids to names (GET /role/).
 func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
 	names := make(map[string]string)
-	err := list(ctx, c, "/role/", func(roles []role) error {
+	err := list(ctx, c, "/role/", nil, func(roles []role) error {
 		for _, r := range roles {
 			names[r.ID] = r.Name
 		}
@@ -202,7 +202,7 @@ func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
 // since the list does not carry members. Each user's groups keep the listing's order.
 func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, error) {
 	var listed []group
-	err := list(ctx, c, "/group/", func(groups []group) error {
+	err := list(ctx, c, "/group/", nil, func(groups []group) error {
 		listed = append(listed, groups...)
 		return nil
 	})
@@ -235,7 +235,7 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 // across pages: offset paging may repeat a user, and the loader counts that.
 func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
 	const path = "/user/"
-	return list(ctx, c, path, func(objects []map[string]json.RawMessage) error {
+	return list(ctx, c, path, userObjectID, func(objects []map[string]json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
 		for _, obj := range objects {
 			u, err := dir.user(obj)
@@ -301,16 +301,57 @@ func availabilityStatus(a availability) (extract.Status, error) {
 	return extract.Status{UserID: a.UserID, Status: status, OnCall: &onCall, Channels: a.Channels}, nil
 }
 
+// userObjectID is the id of a raw user object ("" when it has none).
+func userObjectID(obj map[string]json.RawMessage) string {
+	var id string
+	if gojson.Unmarshal(obj[fieldID], &id) != nil {
+		return ""
+	}
+	return id
+}
+
+// errShifted means the list moved under an overlapping listing: the last item of the
+// previous page is no longer where it was or was removed, so items may have been
+// skipped.
+var errShifted = errors.New("the list shifted while it was read")
+
+// maxRestarts bounds how often a listing starts over because the list shifted under it.
+const maxRestarts = 3
+
 // list pages through a _skip/_limit/has_more endpoint and calls fn with each non-empty
-// page. It returns nil only when the API said has_more: false. The next _skip is the
-// previous one plus the requested _limit (as Close's own clients do), so a short page
-// does not end the listing. An empty page that says has_more is asked for once more
-// before the listing moves past it: if it was a glitch, moving on would silently drop a
-// page of users, and a listing that looks complete lets the loader delete them.
-func list[T any](ctx context.Context, c *Client, path string, fn func([]T) error) error {
+// page. It returns nil only when the API said has_more: false.
+//
+// With idOf set, pages overlap by one item: each request starts at the last item of the
+// previous page, which must come back in the reply. Found further down, items were
+// inserted before it (the ones before it are repeats, which the loader de-duplicates);
+// not found, items before it were removed and offset paging may have skipped some, so
+// the listing starts over (at most maxRestarts times). Only a listing that saw every item
+// can be complete, because the loader deletes what a complete listing lacks.
+//
+// An empty page that says has_more is asked for once more before the listing moves past
+// it: if it was a glitch, moving on would silently drop a page of users.
+func list[T any](ctx context.Context, c *Client, path string, idOf func(T) string, fn func([]T) error) error {
+	for restart := 0; ; restart++ {
+		err := listOnce(ctx, c, path, idOf, fn)
+		if !errors.Is(err, errShifted) {
+			return err
+		}
+		if restart >= maxRestarts {
+			return c.fail(path, fmt.Errorf("%w: the list kept changing while it was read (%d restarts)", extract.ErrIncomplete, restart))
+		}
+	}
+}
+
+func listOnce[T any](ctx context.Context, c *Client, path string, idOf func(T) string, fn func([]T) error) error {
 	empty := 0
-	for skip, again := 0, false; ; {
-		pathQuery := fmt.Sprintf("%s?_skip=%d&_limit=%d", path, skip, c.pageSize)
+	next, lastID := 0, "" // next: offset of the first unread item
+	for again := false; ; {
+		skip, limit := next, c.pageSize
+		if lastID != "" {
+			// Overlap by one; ask for one more so a page still brings pageSize new items.
+			skip, limit = next-1, min(c.pageSize+1, MaxPageSize)
+		}
+		pathQuery := fmt.Sprintf("%s?_skip=%d&_limit=%d", path, skip, limit)
 		var p page[T]
 		if err := c.http.GetJSON(ctx, c.url(pathQuery), c.header, &p); err != nil {
 			return err
@@ -327,19 +368,35 @@ func list[T any](ctx context.Context, c *Client, path string, fn func([]T) error
 			if again = !again; again {
 				continue // the same window once more
 			}
-			skip += c.pageSize
+			next, lastID = skip+c.pageSize, ""
 			continue
 		}
 		empty, again = 0, false
-		if len(p.Data) > 0 {
-			if err := fn(p.Data); err != nil {
+		data := p.Data
+		if idOf != nil && lastID != "" && len(data) > 0 {
+			k := slices.IndexFunc(data, func(item T) bool { return idOf(item) == lastID })
+			if k < 0 {
+				return errShifted
+			}
+			data = append(data[:k:k], data[k+1:]...)
+		}
+		if idOf != nil && len(p.Data) > 0 {
+			lastID = idOf(p.Data[len(p.Data)-1])
+		}
+		next = skip + len(p.Data)
+		if len(data) > 0 {
+			if err := fn(data); err != nil {
 				return err
 			}
 		}
 		if !*p.HasMore {
 			return nil
 		}
-		skip += c.pageSize
+		if idOf == nil {
+			// Without overlap the next window follows the requested one, as Close's
+			// own clients page: a short page does not end the listing.
+			next = skip + c.pageSize
+		}
 	}
 }
 

@@ -279,11 +279,12 @@ func TestExtractPaging(t *testing.T) {
 		wantPages int   // non-empty pages emitted to the sink
 	}{
 		{name: "no users is one empty final page", users: 0, wantSkips: []int{0}},
-		{name: "short last page", users: 5, wantSkips: []int{0, 2, 4}, wantIDs: 5, wantPages: 3},
-		{name: "exact multiple of the page size ends on has_more false without an extra page", users: 4, wantSkips: []int{0, 2}, wantIDs: 4, wantPages: 2},
-		{name: "empty page with has_more is asked again and a glitch loses no user", users: 6, userPage: emptyAt(1, 2), wantSkips: []int{0, 2, 2, 4}, wantIDs: 6, wantPages: 3},
-		{name: "empty page with has_more twice is skipped and paging goes on", users: 6, userPage: emptyAt(0, 2), wantSkips: []int{0, 2, 2, 4}, wantIDs: 4, wantPages: 2},
-		{name: "endless empty pages fail as incomplete", users: 6, userPage: emptyAt(0, 2, 4, 6, 8, 10, 12, 14), wantErr: extract.ErrIncomplete, wantSkips: []int{0, 2, 2, 4, 4, 6, 6, 8, 8}, wantIDs: 2, wantPages: 1},
+		// After the first page each request overlaps the previous page by its last user.
+		{name: "short last page", users: 5, wantSkips: []int{0, 1, 3}, wantIDs: 5, wantPages: 3},
+		{name: "exact multiple of the page size ends on has_more false without an extra page", users: 4, wantSkips: []int{0, 1}, wantIDs: 4, wantPages: 2},
+		{name: "empty page with has_more is asked again and a glitch loses no user", users: 6, userPage: emptyAt(1, 1), wantSkips: []int{0, 1, 1, 3}, wantIDs: 6, wantPages: 3},
+		{name: "empty page with has_more twice is skipped and paging goes on", users: 6, userPage: emptyAt(0, 1), wantSkips: []int{0, 1, 1, 3, 4}, wantIDs: 5, wantPages: 3},
+		{name: "endless empty pages fail as incomplete", users: 6, userPage: emptyAt(0, 1, 3, 5, 7, 9, 11, 13), wantErr: extract.ErrIncomplete, wantSkips: []int{0, 1, 1, 3, 3, 5, 5, 7, 7}, wantIDs: 2, wantPages: 1},
 		{
 			name: "reply without has_more is incomplete", users: 3,
 			userPage: func(skip, limit int, users []map[string]any) any {
@@ -292,15 +293,51 @@ func TestExtractPaging(t *testing.T) {
 			wantErr: extract.ErrIncomplete, wantSkips: []int{0}, wantIDs: 0,
 		},
 		{
-			name: "duplicates across pages are kept for the loader to count", users: 3,
+			name: "a user inserted before the cursor repeats a user for the loader to count", users: 3,
 			userPage: func(skip, limit int, users []map[string]any) any {
-				// A user inserted before the cursor shifts the list: user_001 comes twice.
-				if skip == 2 {
-					return map[string]any{"data": users[1:3], "has_more": false}
+				if skip == 0 {
+					return map[string]any{"data": users[:2], "has_more": true}
 				}
-				return map[string]any{"data": users[:2], "has_more": true}
+				// A new user at the front shifts the list: user_000 comes twice.
+				shifted := append([]map[string]any{{"id": "user_new", "email": "n@acme.test"}}, users...)
+				lo, hi := min(skip, len(shifted)), min(skip+limit, len(shifted))
+				return map[string]any{"data": shifted[lo:hi], "has_more": hi < len(shifted)}
 			},
-			wantSkips: []int{0, 2}, wantIDs: 4, wantPages: 2,
+			wantSkips: []int{0, 1}, wantIDs: 4, wantPages: 2,
+		},
+		{
+			name: "a user removed before the cursor restarts the listing so nobody is skipped", users: 5,
+			userPage: func() func(skip, limit int, users []map[string]any) any {
+				var mu sync.Mutex
+				calls := 0
+				return func(skip, limit int, users []map[string]any) any {
+					mu.Lock()
+					defer mu.Unlock()
+					calls++
+					if calls > 1 {
+						users = users[1:] // user_000 left after the first page
+					}
+					lo, hi := min(skip, len(users)), min(skip+limit, len(users))
+					return map[string]any{"data": users[lo:hi], "has_more": hi < len(users)}
+				}
+			}(),
+			wantSkips: []int{0, 1, 0, 1}, wantIDs: 6, wantPages: 3,
+		},
+		{
+			name: "a list that keeps shifting fails as incomplete", users: 50,
+			userPage: func() func(skip, limit int, users []map[string]any) any {
+				var mu sync.Mutex
+				calls := 0
+				return func(skip, limit int, users []map[string]any) any {
+					mu.Lock()
+					defer mu.Unlock()
+					calls++
+					users = users[calls:] // one user leaves before every request
+					lo, hi := min(skip, len(users)), min(skip+limit, len(users))
+					return map[string]any{"data": users[lo:hi], "has_more": hi < len(users)}
+				}
+			}(),
+			wantErr: extract.ErrIncomplete, wantSkips: []int{0, 1, 0, 1, 0, 1, 0, 1}, wantIDs: 8, wantPages: 4,
 		},
 	}
 	for _, tc := range tests {
@@ -317,7 +354,7 @@ func TestExtractPaging(t *testing.T) {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("Extract error %v, want %v", err, tc.wantErr)
 				}
-				if !strings.HasPrefix(err.Error(), "close-main: GET /api/v1/user/?_skip=") {
+				if !strings.HasPrefix(err.Error(), "close-main: GET /api/v1/user/") {
 					t.Errorf("error %q does not name the source and request", err)
 				}
 			}
@@ -325,8 +362,8 @@ func TestExtractPaging(t *testing.T) {
 			for _, uri := range api.Requests() {
 				if strings.HasPrefix(uri, "/api/v1/user/?") {
 					var skip, limit int
-					if _, err := fmt.Sscanf(uri, "/api/v1/user/?_skip=%d&_limit=%d", &skip, &limit); err != nil || limit != 2 {
-						t.Fatalf("request %q: want _skip then _limit=2", uri)
+					if _, err := fmt.Sscanf(uri, "/api/v1/user/?_skip=%d&_limit=%d", &skip, &limit); err != nil || (limit != 2 && limit != 3) {
+						t.Fatalf("request %q: want _skip then _limit=2 (3 when overlapping)", uri)
 					}
 					skips = append(skips, skip)
 				}

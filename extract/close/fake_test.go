@@ -233,7 +233,7 @@ func TestExtractAgainstFakeFails(t *testing.T) {
 		wantMsg string
 	}{
 		{name: "wrong key", key: "not-the-key", wantErr: extract.ErrAuth, wantMsg: "close-main: GET /api/v1/me/: authentication failed (HTTP 401): The server could not verify"},
-		{name: "key revoked mid-run", fault: fake.Fault{Path: "/api/v1/user/", After: 1, Kind: fake.Unauthorized}, wantErr: extract.ErrAuth, wantMsg: "close-main: GET /api/v1/user/?_skip=25&_limit=25: authentication failed (HTTP 401)"},
+		{name: "key revoked mid-run", fault: fake.Fault{Path: "/api/v1/user/", After: 1, Kind: fake.Unauthorized}, wantErr: extract.ErrAuth, wantMsg: "close-main: GET /api/v1/user/?_skip=24&_limit=26: authentication failed (HTTP 401)"},
 		{name: "forbidden", fault: fake.Fault{Path: "/api/v1/organization/*", Kind: fake.Forbidden}, wantErr: extract.ErrAuth, wantMsg: "(HTTP 403)"},
 		{name: "plan limit", fault: fake.Fault{Path: "/api/v1/role/", Kind: fake.PaymentRequired}, wantMsg: "close-main: GET /api/v1/role/?_skip=0&_limit=25: HTTP 402: "},
 		{name: "maintenance page", fault: fake.Fault{Path: "/api/v1/user/", Kind: fake.NonJSON}, wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/user/?_skip=0&_limit=25: malformed reply: "},

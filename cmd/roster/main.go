@@ -1,0 +1,174 @@
+// Command roster syncs SaaS user directories into a DuckDB warehouse with full history
+// and a Parquet lake. It only parses flags and wires the config into jobs/.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones resolve the same on minimal machines
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+
+	"github.com/roster-etl/roster/jobs"
+	"github.com/roster-etl/roster/jobs/config"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some or all sources failed, or a runtime error
+	exitUsage   = 2 // usage or configuration error
+	usageHeader = `roster syncs SaaS user directories into a DuckDB warehouse with full history.
+
+Usage:
+  roster sync    [--config FILE] [--source NAME]...   sync sources into the warehouse
+  roster runs    [--config FILE] [--limit N]          show the run ledger
+  roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
+  roster demo    [--dir DIR]                          fake providers + two simulated days into ./demo
+  roster version                                      print the version
+
+Common flags: --log-level debug|info|warn|error, --log-format auto|json|console
+Exit codes: 0 success, 1 some sources failed, 2 usage or configuration error.
+`
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usageHeader)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, rest := args[0], args[1:]
+	fs := pflag.NewFlagSet("roster "+cmd, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "./roster.yaml", "configuration file")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "auto", "log format: auto (console on a terminal, else JSON), json, console")
+	var (
+		sources []string
+		format  string
+		limit   int
+		dir     string
+	)
+	switch cmd {
+	case "sync":
+		fs.StringArrayVar(&sources, "source", nil, "sync only this source (repeatable)")
+	case "sql":
+		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
+	case "runs":
+		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
+		fs.IntVar(&limit, "limit", 10, "number of runs to show")
+	case "demo":
+		fs.StringVar(&dir, "dir", "./demo", "directory for the demo warehouse and lake")
+	case "version":
+	default:
+		fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", cmd, usageHeader)
+		return exitUsage
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "roster %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "roster: %v\n", err)
+		return exitUsage
+	}
+
+	err = func() error {
+		switch cmd {
+		case "version":
+			fmt.Fprintf(stdout, "roster %s\n", jobs.Version)
+			return nil
+		case "demo":
+			return jobs.Demo(ctx, jobs.DemoOptions{Dir: dir, Logger: log, Out: stdout})
+		}
+		cfg, err := config.Load(*configPath, env)
+		if err != nil {
+			return err
+		}
+		switch cmd {
+		case "sync":
+			if _, err := cfg.Select(sources); err != nil {
+				return usageError{err.Error()}
+			}
+			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log})
+			if err != nil {
+				return err
+			}
+			jobs.PrintSummary(stdout, res)
+			if res.Failed() {
+				return jobs.ErrSourcesFailed
+			}
+			return nil
+		case "runs":
+			return jobs.Query(ctx, cfg.Warehouse.DuckDB, jobs.RunsQuery(limit), format, stdout)
+		case "sql":
+			if fs.NArg() != 1 {
+				return usageError{`roster sql takes one SQL statement, e.g. roster sql "SELECT count(*) FROM users_current"`}
+			}
+			return jobs.Query(ctx, cfg.Warehouse.DuckDB, fs.Arg(0), format, stdout)
+		}
+		return nil
+	}()
+	var cfgErr *config.Error
+	var uErr usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, jobs.ErrSourcesFailed):
+		return exitFailed
+	case errors.As(err, &cfgErr), errors.As(err, &uErr):
+		fmt.Fprintf(stderr, "roster %s: %v\n", cmd, err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "roster %s: %s\n", cmd, strings.TrimSpace(err.Error()))
+		return exitFailed
+	}
+}
+
+func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		return zerolog.Nop(), fmt.Errorf("unknown --log-level %q", level)
+	}
+	out := w
+	switch format {
+	case "json":
+	case "console":
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	case "auto":
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+		}
+	default:
+		return zerolog.Nop(), fmt.Errorf("unknown --log-format %q", format)
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+}

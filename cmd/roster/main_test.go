@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/roster-etl/roster/extract/close/fake"
+	"github.com/roster-etl/roster/extract/synth"
+	"github.com/roster-etl/roster/load"
+)
+
+// TestMain doubles as a helper process that holds a warehouse open, for the test of
+// one writer at a time.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("ROSTER_TEST_HOLD_WAREHOUSE"); path != "" {
+		w, err := load.Open(context.Background(), path, "")
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("held")
+		bufio.NewReader(os.Stdin).ReadString('\n') // until the test closes stdin
+		w.Close()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func writeConfig(t *testing.T, dir, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, "roster.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func closeConfig(dir, url, key string) string {
+	return fmt.Sprintf(`warehouse:
+  duckdb: %s/roster.duckdb
+  lake: %s/lake
+sources:
+  - name: close-main
+    provider: close
+    base_url: %s/api/v1
+    auth: { api_key: "${CLOSE_KEY}" }
+    max_retries: 1
+    max_backoff: 10ms
+`, dir, dir, url)
+}
+
+func runRoster(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut, func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodesAndOneLineErrors(t *testing.T) {
+	t.Parallel()
+	pop := synth.New(synth.Config{Seed: 3, Size: 30})
+	srv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "right-key"}))
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name     string
+		config   string
+		env      map[string]string
+		args     []string
+		code     int
+		stderrRE string
+	}{
+		{"sync succeeds", "CLOSE", map[string]string{"CLOSE_KEY": "right-key"}, []string{"sync"}, 0, ""},
+		{"wrong API key fails the source", "CLOSE", map[string]string{"CLOSE_KEY": "wrong-key"}, []string{"sync"}, 1, "close-main"},
+		{"unknown config key is a config error with its line", "CLOSE\n    api_kye: x\n", map[string]string{"CLOSE_KEY": "k"}, []string{"sync"}, 2, `roster.yaml:12`},
+		{"unset variable is a config error", "CLOSE", nil, []string{"sync"}, 2, "CLOSE_KEY"},
+		{"unknown source name", "CLOSE", map[string]string{"CLOSE_KEY": "k"}, []string{"sync", "--source", "nope"}, 2, "nope"},
+		{"unknown command", "CLOSE", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"bad flag", "CLOSE", nil, []string{"sync", "--bogus"}, 2, "bogus"},
+		{"bad SQL", "CLOSE", map[string]string{"CLOSE_KEY": "k"}, []string{"sql", "SELEC 1"}, 1, "syntax error"},
+		{"version", "CLOSE", nil, []string{"version"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			body := strings.Replace(tt.config, "CLOSE", closeConfig(dir, srv.URL, ""), 1)
+			path := writeConfig(t, dir, body)
+			args := append(append([]string{}, tt.args...), "--config", path, "--log-format", "json")
+			if tt.args[0] == "frobnicate" || tt.args[0] == "version" {
+				args = tt.args
+			}
+			code, _, stderr := runRoster(t, tt.env, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if tt.stderrRE != "" && !strings.Contains(stderr, tt.stderrRE) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.stderrRE, stderr)
+			}
+			for _, secret := range []string{"right-key", "wrong-key"} {
+				if strings.Contains(stderr, secret) {
+					t.Errorf("stderr leaks a secret: %s", stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestSecondSyncOnTheSameWarehouseFailsFast(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 30})
+	srv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "k"}))
+	t.Cleanup(srv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, srv.URL, ""))
+	env := map[string]string{"CLOSE_KEY": "k"}
+	if code, _, stderr := runRoster(t, env, "sync", "--config", path); code != 0 {
+		t.Fatalf("first sync: %d %s", code, stderr)
+	}
+
+	holder := exec.Command(os.Args[0], "-test.run=^$")
+	holder.Env = append(os.Environ(), "ROSTER_TEST_HOLD_WAREHOUSE="+filepath.Join(dir, "roster.duckdb"))
+	stdin, _ := holder.StdinPipe()
+	stdout, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Wait()
+	defer stdin.Close()
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "held" {
+		t.Fatalf("helper did not hold the warehouse: %q", line)
+	}
+
+	code, _, stderr := runRoster(t, env, "sync", "--config", path)
+	if code != 1 || !strings.Contains(stderr, "in use by another roster process") {
+		t.Errorf("second sync: exit %d, stderr %q; want 1 and a message naming the lock", code, stderr)
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+		t.Errorf("want one line, got %d lines: %s", n+1, stderr)
+	}
+}

@@ -1,0 +1,153 @@
+package jobs_test
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/roster-etl/roster/extract/close/fake"
+)
+
+// fingerprint summarizes users_history so a test can prove it did not change.
+func fingerprint(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var s sql.NullString
+	if err := db.QueryRow(`SELECT string_agg(user_key || row_hash || is_current || is_deleted || coalesce(valid_to::VARCHAR, '-'), ',' ORDER BY user_key, valid_from) FROM users_history`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s.String
+}
+
+func TestFailedSourceLeavesHistoryUntouched(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fault   fake.Fault
+		key     string
+		wantErr string
+	}{
+		{"provider dies mid-listing", fake.Fault{Path: "/api/v1/user/", After: 1, Times: -1, Kind: fake.Status5xx, Status: 503}, "", "HTTP 503"},
+		{"wrong API key", fake.Fault{}, "not-the-key", "authentication failed"},
+		{"non-JSON reply mid-listing", fake.Fault{Path: "/api/v1/user/", After: 1, Kind: fake.NonJSON}, "", "malformed reply"},
+		{"truncated bodies until the budget is spent", fake.Fault{Path: "/api/v1/user/", After: 1, Times: -1, Kind: fake.Truncate}, "", "close-main"},
+		{"payment required", fake.Fault{Path: "/api/v1/user/", After: 1, Kind: fake.PaymentRequired}, "", "HTTP 402"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, 60, "    max_retries: 2\n")
+			if res := h.sync(t, 0); res.Failed() {
+				t.Fatalf("day 0: %+v", res.Sources)
+			}
+			before := fingerprint(t, h.db(t))
+			if tt.key != "" {
+				h.cfg = h.config(t, tt.key, "    max_retries: 2\n")
+			}
+			if tt.fault.Kind != 0 {
+				h.fake.Inject(tt.fault)
+			}
+			res := h.sync(t, 1)
+			if !res.Failed() || res.Run.Status != "failed" {
+				t.Fatalf("run status %q, want failed", res.Run.Status)
+			}
+			r := res.Sources[0]
+			if r.Status != "failed" || r.Complete {
+				t.Errorf("source run %+v, want failed and incomplete", r)
+			}
+			if !strings.HasPrefix(r.Error, "close-main: ") || !strings.Contains(r.Error, tt.wantErr) || strings.Contains(r.Error, "\n") {
+				t.Errorf("error %q: want one line naming the source and %q", r.Error, tt.wantErr)
+			}
+			if strings.Contains(r.Error, testKey) || strings.Contains(r.Error, "not-the-key") {
+				t.Errorf("error leaks the API key: %q", r.Error)
+			}
+			db := h.db(t)
+			if after := fingerprint(t, db); after != before {
+				t.Error("users_history changed after a failed source")
+			}
+			if n := queryInt(t, db, `SELECT count(*) FROM source_runs WHERE run_id = $1 AND status = 'failed' AND error IS NOT NULL`, res.Run.RunID); n != 1 {
+				t.Errorf("failed source_runs rows = %d", n)
+			}
+			if n := queryInt(t, db, `SELECT count(*) FROM user_status WHERE run_id = $1`, res.Run.RunID); n != 0 {
+				t.Errorf("a failed source wrote %d status rows", n)
+			}
+		})
+	}
+}
+
+func TestRateLimitsAndServerErrorsAreRetriedAndCounted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 60, "")
+	h.fake.Inject(fake.Fault{Path: "/api/v1/user/", After: 1, Times: 3, Kind: fake.RateLimited, RateReset: 0.01})
+	h.fake.Inject(fake.Fault{Path: "/api/v1/user/", After: 5, Times: 2, Kind: fake.Status5xx, Status: 502})
+	h.fake.Inject(fake.Fault{Path: "/api/v1/group/*", Kind: fake.Status5xx, Status: 500})
+	res := h.sync(t, 0)
+	if res.Failed() {
+		t.Fatalf("sync failed: %+v", res.Sources)
+	}
+	r := res.Sources[0]
+	if r.Retries < 6 || r.ThrottledMS <= 0 || r.Requests < r.Retries+r.Pages {
+		t.Errorf("counters %+v: want >= 6 retries, throttled time, requests >= retries + pages", r)
+	}
+	db := h.db(t)
+	var retries, throttled int64
+	if err := db.QueryRow(`SELECT retries, throttled_ms FROM source_runs WHERE run_id = $1`, res.Run.RunID).Scan(&retries, &throttled); err != nil {
+		t.Fatal(err)
+	}
+	if retries != r.Retries || throttled != r.ThrottledMS {
+		t.Errorf("source_runs has retries %d throttled %d; the run counted %d, %d", retries, throttled, r.Retries, r.ThrottledMS)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM users_current`); n != int64(len(h.pop.Day(0).People)) {
+		t.Errorf("users_current = %d, want %d", n, len(h.pop.Day(0).People))
+	}
+}
+
+func TestUsersShiftingBetweenPagesCauseNoDuplicateNorDeletion(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []fake.FaultKind{fake.InsertUsers, fake.DeleteUsers, fake.EmptyPageHasMore} {
+		t.Run(kind.String(), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, 60, "")
+			if res := h.sync(t, 0); res.Failed() {
+				t.Fatalf("day 0: %+v", res.Sources)
+			}
+			h.fake.Inject(fake.Fault{Path: "/api/v1/user/", After: 1, Kind: kind, N: 2})
+			res := h.sync(t, 0)
+			if res.Failed() {
+				t.Fatalf("sync failed: %+v", res.Sources)
+			}
+			r := res.Sources[0]
+			people := int64(len(h.pop.Day(0).People))
+			db := h.db(t)
+			current := queryInt(t, db, `SELECT count(*) FROM users_current`)
+			switch kind {
+			case fake.DeleteUsers:
+				// Nobody the shift pushed past the cursor is deleted. The two who left
+				// were read before they left, so the next run deletes them.
+				if r.Deleted != 0 || current != people {
+					t.Errorf("deleted %d, current %d of %d: want no deletion", r.Deleted, current, people)
+				}
+				next := h.sync(t, 0).Sources[0]
+				if next.Deleted != 2 || next.Inserted+next.Updated != 0 {
+					t.Errorf("next run: %+v, want exactly the 2 who left deleted", next)
+				}
+			default:
+				if r.Deleted != 0 || current != people {
+					t.Errorf("deleted %d, current %d of %d: want no deletion", r.Deleted, current, people)
+				}
+			}
+			if n := queryInt(t, db, `SELECT count(*) - count(DISTINCT user_key) FROM users_current`); n != 0 {
+				t.Errorf("%d duplicate current users", n)
+			}
+			if kind == fake.InsertUsers {
+				// The new users sit before the cursor: this listing repeats 2 users it had
+				// read, and the next run finds the new ones.
+				if r.Inserted != 0 || r.Duplicates != 2 {
+					t.Errorf("inserted %d duplicates %d, want 0 and 2", r.Inserted, r.Duplicates)
+				}
+				if next := h.sync(t, 0).Sources[0]; next.Inserted != 2 || next.Deleted != 0 {
+					t.Errorf("next run: %+v, want the 2 new users inserted", next)
+				}
+			}
+		})
+	}
+}

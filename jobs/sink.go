@@ -1,0 +1,113 @@
+package jobs
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/load"
+	"github.com/roster-etl/roster/transform"
+)
+
+// stagingSink is the extract.Sink of one source: every page is mapped to canonical
+// rows, gathered into Arrow batches of at most batchSize rows, and appended to staging
+// Parquet files on disk, so memory is bounded by the batch size.
+type stagingSink struct {
+	mapper    transform.Mapper
+	batchSize int
+	users     *load.StageFile
+	statuses  *load.StageFile
+	ub        *transform.UserBatch
+	sb        *transform.StatusBatch
+	seq       int64
+	nStatuses int64
+}
+
+func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int) (*stagingSink, error) {
+	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
+	if err != nil {
+		return nil, err
+	}
+	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.parquet"), transform.Schema(transform.StatusColumns()))
+	if err != nil {
+		users.Close()
+		return nil, err
+	}
+	return &stagingSink{
+		mapper:    mapper,
+		batchSize: batchSize,
+		users:     users,
+		statuses:  statuses,
+		ub:        transform.NewUserBatch(mem),
+		sb:        transform.NewStatusBatch(mem, runID, observed),
+	}, nil
+}
+
+// Users implements extract.Sink.
+func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
+	for _, u := range users {
+		s.ub.Append(s.mapper.User(u), s.seq)
+		s.seq++
+		if s.ub.Len() >= s.batchSize {
+			if err := s.flushUsers(); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// Statuses implements extract.Sink.
+func (s *stagingSink) Statuses(ctx context.Context, statuses []extract.Status) error {
+	for _, st := range statuses {
+		s.sb.Append(s.mapper.Status(st))
+		s.nStatuses++
+		if s.sb.Len() >= s.batchSize {
+			if err := s.flushStatuses(); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func (s *stagingSink) flushUsers() error {
+	rec := s.ub.NewRecord()
+	defer rec.Release()
+	return s.users.Write(rec)
+}
+
+func (s *stagingSink) flushStatuses() error {
+	rec := s.sb.NewRecord()
+	defer rec.Release()
+	return s.statuses.Write(rec)
+}
+
+// Close flushes what is buffered, finishes the staging files and frees the builders.
+// It returns the staged files.
+func (s *stagingSink) Close() (load.Staged, error) {
+	defer s.ub.Release()
+	defer s.sb.Release()
+	errU := s.flushUsers()
+	errS := s.flushStatuses()
+	if err := firstErr(errU, errS, s.users.Close(), s.statuses.Close()); err != nil {
+		return load.Staged{}, err
+	}
+	st := load.Staged{UserFiles: []string{s.users.Path()}}
+	if s.nStatuses > 0 {
+		st.StatusFiles = []string{s.statuses.Path()}
+	}
+	return st, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

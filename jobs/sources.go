@@ -1,0 +1,41 @@
+package jobs
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/extract/close"
+	"github.com/roster-etl/roster/jobs/config"
+)
+
+// SourceFactory builds the extractor of one configured source.
+type SourceFactory func(src config.Source, transport http.RoundTripper) (extract.Source, error)
+
+// NewSource is the production SourceFactory: one extractor per provider.
+func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, error) {
+	hc := extract.ClientConfig{
+		Source:     src.Name,
+		Timeout:    src.Timeout.Duration,
+		MaxBackoff: src.MaxBackoff.Duration,
+		MaxRPS:     src.MaxRPS,
+		Transport:  transport,
+		UserAgent:  "roster/" + Version,
+	}
+	if src.MaxRetries != nil {
+		hc.MaxRetries = *src.MaxRetries
+		if hc.MaxRetries == 0 {
+			hc.MaxRetries = -1 // configured "no retries"
+		}
+	}
+	switch src.Provider {
+	case config.ProviderClose:
+		return close.New(close.Config{Name: src.Name, BaseURL: src.BaseURL, APIKey: src.Auth.APIKey, PageSize: src.PageSize, HTTP: hc})
+	default:
+		return nil, fmt.Errorf("provider %q is not supported by this roster yet (supported: %s)", src.Provider, strings.Join(Supported(), ", "))
+	}
+}
+
+// Supported lists the providers this roster can sync.
+func Supported() []string { return []string{config.ProviderClose} }

@@ -1,0 +1,26 @@
+package jobs
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// PrintSummary prints the per-source outcome of a run as a table.
+func PrintSummary(out io.Writer, res SyncResult) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "run %s: %s\n", res.Run.RunID, res.Run.Status)
+	fmt.Fprintln(tw, "SOURCE\tSTATUS\tUSERS\tNEW\tCHANGED\tDELETED\tUNCHANGED\tREQUESTS\tRETRIES\tTHROTTLED\tDURATION")
+	for _, r := range res.Sources {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.Source, r.Status, r.Records, r.Inserted, r.Updated,
+			r.Deleted, r.Unchanged, r.Requests, r.Retries, time.Duration(r.ThrottledMS)*time.Millisecond,
+			r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+	}
+	tw.Flush()
+	for _, r := range res.Sources {
+		if r.Error != "" {
+			fmt.Fprintf(out, "error: %s\n", r.Error)
+		}
+	}
+}

@@ -1,0 +1,223 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/roster-etl/roster/jobs/config"
+	"github.com/roster-etl/roster/load"
+	"github.com/roster-etl/roster/transform"
+)
+
+// SyncOptions configures one `roster sync`.
+type SyncOptions struct {
+	Config *config.Config
+	// Sources limits the run to these source names (all when empty).
+	Sources []string
+	Logger  zerolog.Logger
+	// Now is the clock; nil means time.Now. The demo and tests simulate days with it.
+	Now func() time.Time
+	// Factory builds extractors; nil means NewSource.
+	Factory SourceFactory
+	// Transport is the HTTP transport of every source (nil: default).
+	Transport http.RoundTripper
+	// BatchSize bounds the rows held in memory per source before they are staged to
+	// disk; 0 means 5000.
+	BatchSize int
+	// Parallel is how many sources extract at once; 0 means 4.
+	Parallel int
+	// Allocator is the Arrow allocator (nil: Go allocator); tests pass a checked one.
+	Allocator memory.Allocator
+}
+
+// SyncResult is what a run did.
+type SyncResult struct {
+	Run     load.SyncRun
+	Sources []load.SourceRun
+}
+
+// Failed reports whether any source failed.
+func (r SyncResult) Failed() bool { return r.Run.Status != load.StatusSucceeded }
+
+// Sync runs one sync of the configured sources into the warehouse: each source is
+// extracted into on-disk staging and, when its listing is complete, merged in its own
+// transaction; a failed source leaves its history untouched and is recorded as failed.
+// The returned error is for problems that stop the whole run (config, warehouse);
+// source failures are reported in the result.
+func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Factory == nil {
+		opts.Factory = NewSource
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 5000
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 4
+	}
+	if opts.Allocator == nil {
+		opts.Allocator = memory.NewGoAllocator()
+	}
+	sources, err := opts.Config.Select(opts.Sources)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	w, err := load.Open(ctx, opts.Config.Warehouse.DuckDB, opts.Config.Warehouse.Lake)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	defer w.Close()
+
+	runID, err := uuid.NewV7()
+	if err != nil {
+		return SyncResult{}, err
+	}
+	res := SyncResult{Run: load.SyncRun{
+		RunID: runID.String(), StartedAt: opts.Now().UTC(), RosterVersion: Version, ConfigHash: opts.Config.Hash,
+	}}
+	log := opts.Logger.With().Str("run_id", res.Run.RunID).Logger()
+	if err := w.BeginRun(ctx, res.Run); err != nil {
+		return res, err
+	}
+	// Files of earlier committed runs that a crash left unpublished go out first.
+	if err := w.PublishLake(ctx, []string{}); err != nil {
+		log.Warn().Err(err).Msg("publishing earlier runs to the lake")
+	}
+	log.Info().Int("sources", len(sources)).Msg("sync started")
+
+	stagingRoot := w.Path() + ".staging"
+	runs := make([]load.SourceRun, len(sources))
+	var mergeMu sync.Mutex // one writer: merges are serialized, extraction is not
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, opts.Parallel)
+	for i, src := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			runs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log)
+		}()
+	}
+	wg.Wait()
+	os.RemoveAll(filepath.Join(stagingRoot, res.Run.RunID))
+	os.Remove(stagingRoot) // only when empty
+
+	res.Sources = runs
+	failed := 0
+	var merged []string
+	for _, r := range runs {
+		if r.Status != load.StatusSucceeded {
+			failed++
+		} else {
+			merged = append(merged, r.Source)
+		}
+	}
+	switch {
+	case failed == 0:
+		res.Run.Status = load.StatusSucceeded
+	case failed < len(runs):
+		res.Run.Status = load.StatusPartial
+	default:
+		res.Run.Status = load.StatusFailed
+	}
+	res.Run.FinishedAt = opts.Now().UTC()
+	// The ledger outcome is recorded even when the caller's context was cancelled.
+	finishCtx := context.WithoutCancel(ctx)
+	if err := w.FinishRun(finishCtx, res.Run); err != nil {
+		return res, err
+	}
+	if merged == nil {
+		merged = []string{}
+	}
+	if err := w.PublishLake(finishCtx, merged); err != nil {
+		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
+	}
+	log.Info().Str("status", res.Run.Status).Dur("duration", res.Run.FinishedAt.Sub(res.Run.StartedAt)).Msg("sync finished")
+	return res, nil
+}
+
+// syncSource extracts one source into staging and merges it. It never returns an
+// error: the outcome, failure included, is the source_runs row it recorded.
+func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) load.SourceRun {
+	log = log.With().Str("source", src.Name).Str("provider", src.Provider).Logger()
+	run := load.SourceRun{RunID: runID, Source: src.Name, Provider: src.Provider, StartedAt: opts.Now().UTC()}
+	fail := func(err error) load.SourceRun {
+		run.Status = load.StatusFailed
+		run.FinishedAt = opts.Now().UTC()
+		run.Error = oneLine(sourceError(src.Name, err))
+		log.Error().Str("error", run.Error).Msg("source failed; its history is unchanged")
+		mergeMu.Lock()
+		defer mergeMu.Unlock()
+		if err := w.RecordFailure(context.WithoutCancel(ctx), run); err != nil {
+			log.Error().Err(err).Msg("recording the failure in source_runs")
+		}
+		return run
+	}
+	extractor, err := opts.Factory(src, opts.Transport)
+	if err != nil {
+		return fail(err)
+	}
+	loc, err := time.LoadLocation(src.Timezone)
+	if err != nil {
+		return fail(err)
+	}
+	mapper := transform.Mapper{Source: src.Name, Provider: src.Provider, Region: src.DefaultRegion, Location: loc}
+	sink, err := newStagingSink(dir, mapper, opts.Allocator, runID, run.StartedAt, opts.BatchSize)
+	if err != nil {
+		return fail(err)
+	}
+	log.Info().Msg("extracting")
+	extractErr := extractor.Extract(ctx, sink)
+	staged, closeErr := sink.Close()
+	st := extractor.Stats()
+	run.Pages, run.Requests, run.Retries, run.ThrottledMS = st.Pages, st.Requests, st.Retries, st.ThrottledMS
+	if extractErr != nil {
+		return fail(extractErr)
+	}
+	if closeErr != nil {
+		return fail(closeErr)
+	}
+	run.Complete = true
+	run.FinishedAt = opts.Now().UTC()
+	mergeMu.Lock()
+	merged, err := w.Merge(ctx, run, staged)
+	mergeMu.Unlock()
+	if err != nil {
+		run.Records, run.Duplicates = merged.Records, merged.Duplicates
+		return fail(err)
+	}
+	log.Info().Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
+		Int64("deleted", merged.Deleted).Int64("unchanged", merged.Unchanged).Int64("duplicates", merged.Duplicates).
+		Int64("requests", merged.Requests).Int64("retries", merged.Retries).Int64("throttled_ms", merged.ThrottledMS).
+		Msg("source loaded")
+	return merged
+}
+
+// sourceError makes sure the message of a source failure names the source.
+func sourceError(source string, err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, source+":") {
+		msg = source + ": " + msg
+	}
+	return msg
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ErrSourcesFailed is returned by callers that turn a partial run into an exit code.
+var ErrSourcesFailed = errors.New("some sources failed")
