@@ -243,14 +243,6 @@ func makeUsers(n int) []map[string]any {
 	return users
 }
 
-func userIDs(users []extract.User) []string {
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	return ids
-}
-
 func TestExtractPaging(t *testing.T) {
 	t.Parallel()
 	// emptyAt answers the listed _skip values with an empty page that says has_more,

@@ -33,7 +33,8 @@ func TestDayIsDeterministic(t *testing.T) {
 func TestDayCachesSnapshots(t *testing.T) {
 	t.Parallel()
 	p := New(Config{Seed: 1, Size: 50})
-	if p.Day(3) != p.Day(3) {
+	first, second := p.Day(3), p.Day(3)
+	if first != second {
 		t.Fatal("Day(3) twice returned different snapshots")
 	}
 }

@@ -1,0 +1,130 @@
+package load_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roster-etl/roster/load"
+	"github.com/roster-etl/roster/transform"
+)
+
+func historyFingerprint(t *testing.T, w *load.Warehouse) string {
+	t.Helper()
+	var s string
+	if err := w.DB().QueryRow(`SELECT coalesce(string_agg(user_key || row_hash || is_current || is_deleted, ',' ORDER BY user_key, valid_from), '')
+		|| (SELECT count(*) FROM source_runs) || (SELECT count(*) FROM user_status) FROM users_history`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestMergeFailingLateRollsBackEverything proves the merge is one transaction: a step
+// that fails after history was already updated leaves history, statuses and the ledger
+// exactly as they were.
+func TestMergeFailingLateRollsBackEverything(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user"), user("b", "b@x.io", "admin")})
+	before := historyFingerprint(t, w)
+
+	dir := t.TempDir()
+	st := stage(t, dir, []transform.UserRow{user("a", "a@x.io", "superuser"), user("c", "c@x.io", "user")}, nil, "r1", d0.Add(24*time.Hour))
+	garbage := filepath.Join(dir, "status.parquet")
+	if err := os.WriteFile(garbage, []byte("not parquet at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st.StatusFiles = []string{garbage} // insert_statuses runs after versions were closed and opened
+	_, err := w.Merge(context.Background(), load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: d0.Add(24 * time.Hour), Complete: true}, st)
+	if err == nil || !strings.Contains(err.Error(), "insert_statuses") {
+		t.Fatalf("Merge error = %v, want the failing status step", err)
+	}
+	if after := historyFingerprint(t, w); after != before {
+		t.Errorf("a failed merge changed the warehouse:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestIncompleteOrEmptyListingsDeleteNobody(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user")})
+	before := historyFingerprint(t, w)
+
+	st := stage(t, t.TempDir(), nil, nil, "r1", d0.Add(time.Hour))
+	if _, err := w.Merge(context.Background(), load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: d0.Add(time.Hour), Complete: false}, st); err == nil {
+		t.Error("an incomplete listing was merged")
+	}
+	_, err := w.Merge(context.Background(), load.SourceRun{RunID: "r2", Source: "crm", Provider: "close", StartedAt: d0.Add(2 * time.Hour), Complete: true}, st)
+	if err == nil || !strings.Contains(err.Error(), "refusing to delete all 1 current users") {
+		t.Errorf("empty listing: err = %v", err)
+	}
+	if after := historyFingerprint(t, w); after != before {
+		t.Error("history changed")
+	}
+}
+
+// TestLakePublishesWhatACrashLeftUnpublished removes a committed run's files (as if the
+// process died between commit and rename, leaving a temporary file) and checks the next
+// publish restores them, and that publishing twice changes nothing.
+func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	ctx := context.Background()
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user"), user("b", "b@x.io", "user")})
+	merge(t, w, "r1", d0.Add(24*time.Hour), []transform.UserRow{user("a", "a@x.io", "admin")})
+	if err := w.PublishLake(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	files := lakeFiles(t, w.Lake)
+	want := []string{
+		"users_current/source=crm/current.parquet",
+		"users_history/source=crm/run_date=2026-01-05/r0.parquet",
+		"users_history/source=crm/run_date=2026-01-06/r1.parquet",
+	}
+	if strings.Join(files, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lake files:\n%s\nwant:\n%s", strings.Join(files, "\n"), strings.Join(want, "\n"))
+	}
+	info, _ := os.Stat(filepath.Join(w.Lake, want[1]))
+
+	lost := filepath.Join(w.Lake, want[2])
+	if err := os.Remove(lost); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(lost), ".r1.parquet.123.tmp"), []byte("half a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.PublishLake(ctx, []string{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(lost); err != nil {
+		t.Errorf("the unpublished file was not published: %v", err)
+	}
+	again, _ := os.Stat(filepath.Join(w.Lake, want[1]))
+	if !again.ModTime().Equal(info.ModTime()) {
+		t.Error("an already published file was rewritten")
+	}
+	assertLakeMatches(t, w)
+}
+
+func lakeFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		out = append(out, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
