@@ -96,7 +96,12 @@ func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
 	if err := os.Remove(lost); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(lost), ".r1.parquet.123.tmp"), []byte("half a file"), 0o600); err != nil {
+	stale := filepath.Join(filepath.Dir(lost), ".r1.parquet.123.tmp")
+	if err := os.WriteFile(stale, []byte("half a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.PublishLake(ctx, []string{}); err != nil {
@@ -104,6 +109,9 @@ func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
 	}
 	if _, err := os.Stat(lost); err != nil {
 		t.Errorf("the unpublished file was not published: %v", err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a stale temporary file was left in the lake: %v", err)
 	}
 	again, _ := os.Stat(filepath.Join(w.Lake, want[1]))
 	if !again.ModTime().Equal(info.ModTime()) {
@@ -127,4 +135,21 @@ func lakeFiles(t *testing.T, root string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestARunLeftRunningByACrashIsMarkedFailed(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	if err := w.BeginRun(ctx, load.SyncRun{RunID: "crashed", StartedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.BeginRun(ctx, load.SyncRun{RunID: "next", StartedAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := w.DB().QueryRow(`SELECT status FROM sync_runs WHERE run_id = 'crashed'`).Scan(&status); err != nil || status != load.StatusFailed {
+		t.Errorf("crashed run status %q (%v), want failed", status, err)
+	}
 }

@@ -29,6 +29,7 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 	if w.Lake == "" {
 		return nil
 	}
+	w.removeStaleTemporaries()
 	refresh := map[string]bool{}
 	all := sources == nil
 	for _, s := range sources {
@@ -107,6 +108,24 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// staleAfter is the age after which a temporary lake file is a crash's leftover. Lake
+// writers in other shards may be writing their own temporaries right now, so only old
+// ones are removed.
+const staleAfter = 24 * time.Hour
+
+// removeStaleTemporaries deletes temporary files that a crash left in the lake.
+func (w *Warehouse) removeStaleTemporaries() {
+	_ = filepath.WalkDir(w.Lake, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), ".") || !strings.HasSuffix(d.Name(), ".tmp") {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > staleAfter {
+			os.Remove(path)
+		}
+		return nil
+	})
 }
 
 // finishedRuns lists (run_id, run_date) of runs that are no longer running.

@@ -62,8 +62,12 @@ type Staged struct {
 // current users for the source: deleting them all is refused as almost certainly wrong.
 var ErrEmptyListing = errors.New("listing returned no users")
 
-// BeginRun records a run as running.
+// BeginRun records a run as running. A run still marked running belongs to a process
+// that died (only one process can hold the warehouse), so it is marked failed first.
 func (w *Warehouse) BeginRun(ctx context.Context, r SyncRun) error {
+	if _, err := w.db.ExecContext(ctx, `UPDATE sync_runs SET status = $1 WHERE status = $2`, StatusFailed, StatusRunning); err != nil {
+		return fmt.Errorf("sync_runs: %w", err)
+	}
 	_, err := w.db.ExecContext(ctx, `INSERT INTO sync_runs VALUES ($1, $2, NULL, $3, $4, $5)`,
 		r.RunID, r.StartedAt.UTC(), StatusRunning, r.RosterVersion, r.ConfigHash)
 	if err != nil {

@@ -151,3 +151,38 @@ func TestSecondSyncOnTheSameWarehouseFailsFast(t *testing.T) {
 		t.Errorf("want one line, got %d lines: %s", n+1, stderr)
 	}
 }
+
+func TestProviderDyingMidListingExitsOneAndKeepsHistory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 300})
+	f := fake.New(pop, fake.Options{APIKey: "k"})
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, srv.URL, ""))
+	env := map[string]string{"CLOSE_KEY": "k"}
+	if code, _, stderr := runRoster(t, env, "sync", "--config", path); code != 0 {
+		t.Fatalf("first sync: %d %s", code, stderr)
+	}
+	count := func() string {
+		_, out, _ := runRoster(t, env, "sql", "--config", path, "--format", "csv", "SELECT count(*) AS versions, count(*) FILTER (WHERE is_deleted) AS tombstones FROM users_history")
+		return out
+	}
+	before := count()
+	f.SetDay(1)
+	f.Inject(fake.Fault{Path: "/api/v1/user/", After: 1, Times: -1, Kind: fake.Status5xx, Status: 503})
+	code, stdout, stderr := runRoster(t, env, "sync", "--config", path, "--log-format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "error: close-main: GET /api/v1/user/") || !strings.Contains(stdout, "HTTP 503") {
+		t.Errorf("summary does not name the source and cause:\n%s", stdout)
+	}
+	if after := count(); after != before {
+		t.Errorf("history changed: %q -> %q", before, after)
+	}
+	_, runs, _ := runRoster(t, env, "runs", "--config", path, "--format", "csv")
+	if !strings.Contains(runs, ",failed,") {
+		t.Errorf("roster runs does not show the failed run:\n%s", runs)
+	}
+}
