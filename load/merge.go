@@ -111,11 +111,6 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 	defer conn.Close()
 
 	files := quoteList(staged.UserFiles)
-	var rowsRead int64
-	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), files)).Scan(&rowsRead, &r.Records); err != nil {
-		return r, fmt.Errorf("merge: reading staging: %w", err)
-	}
-	r.Duplicates = rowsRead - r.Records
 	for _, step := range []struct {
 		name string
 		args []any
@@ -128,6 +123,11 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 			return r, fmt.Errorf("merge %s: %w", step.name, err)
 		}
 	}
+	var rowsRead int64
+	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), files)).Scan(&rowsRead, &r.Records); err != nil {
+		return r, fmt.Errorf("merge: reading staging: %w", err)
+	}
+	r.Duplicates = rowsRead - r.Records
 	var current int64
 	if err := conn.QueryRowContext(ctx, must(rsql.Merge("diff_counts")), r.Source).Scan(
 		&r.Inserted, &r.Updated, &r.Unchanged, &r.Deleted, &current); err != nil {

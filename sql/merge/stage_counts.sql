@@ -1,2 +1,3 @@
--- Rows read from the staging files and distinct users among them.
-SELECT count(*) AS rows_read, count(DISTINCT user_id) AS users FROM read_parquet({{files}});
+-- Rows in the staging files (from their Parquet footers) and distinct users staged.
+SELECT (SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({{files}})) AS rows_read,
+       (SELECT count(*) FROM stage_users) AS users;

@@ -1,0 +1,94 @@
+package load_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/load"
+	"github.com/roster-etl/roster/transform"
+)
+
+// benchUsers is a directory of n users; on day > 0, 1% of them changed role.
+func benchUsers(n, day int) []transform.UserRow {
+	m := transform.Mapper{Source: "crm", Provider: "close", Region: "US", Location: time.UTC}
+	out := make([]transform.UserRow, n)
+	for i := range out {
+		role := "user"
+		if day > 0 && i%100 == 0 {
+			role = "admin"
+		}
+		out[i] = m.User(extract.User{
+			ID: fmt.Sprintf("user_%08d", i), Email: fmt.Sprintf("u%d@acme.example", i), FirstName: "First", LastName: fmt.Sprint(i),
+			Role: role, Groups: []extract.Group{{ID: "group_1", Name: "Sales", Kind: "group"}, {ID: "orga_1", Name: "Acme", Kind: "organization"}},
+			CreatedAt: "2020-01-02T03:04:05.000000+00:00", UpdatedAt: "2024-01-02T03:04:05.000000+00:00",
+		})
+	}
+	return out
+}
+
+func stageBench(b *testing.B, dir string, users []transform.UserRow) load.Staged {
+	b.Helper()
+	f, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ub := transform.NewUserBatch(memory.NewGoAllocator())
+	defer ub.Release()
+	for i, u := range users {
+		ub.Append(u, int64(i))
+		if ub.Len() == 5000 || i == len(users)-1 {
+			rec := ub.NewRecord()
+			if err := f.Write(rec); err != nil {
+				b.Fatal(err)
+			}
+			rec.Release()
+		}
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return load.Staged{UserFiles: []string{f.Path()}}
+}
+
+// BenchmarkMerge measures one night's SCD2 merge of a staged directory with 1% churn
+// into a warehouse holding the previous night, and the lake publish that follows.
+func BenchmarkMerge(b *testing.B) {
+	for _, n := range []int{50_000, 200_000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			day0, day1 := benchUsers(n, 0), benchUsers(n, 1)
+			ctx := context.Background()
+			t0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir := b.TempDir()
+				w, err := load.Open(ctx, filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "lake"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := w.Merge(ctx, load.SourceRun{RunID: "r0", Source: "crm", Provider: "close", StartedAt: t0, Complete: true}, stageBench(b, filepath.Join(dir, "s0"), day0)); err != nil {
+					b.Fatal(err)
+				}
+				staged := stageBench(b, filepath.Join(dir, "s1"), day1)
+				b.StartTimer()
+				start := time.Now()
+				r, err := w.Merge(ctx, load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: t0.Add(24 * time.Hour), Complete: true}, staged)
+				if err != nil || r.Updated != int64(n/100) {
+					b.Fatalf("merge: %v %+v", err, r)
+				}
+				merged := time.Since(start)
+				if err := w.PublishLake(ctx, []string{"crm"}); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(merged.Milliseconds()), "merge-ms")
+				b.StopTimer()
+				w.Close()
+			}
+		})
+	}
+}
