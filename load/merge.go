@@ -143,28 +143,25 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 	if err != nil {
 		return r, err
 	}
-	apply := []struct {
+	type step struct {
 		name string
 		args []any
-		sub  string
-	}{
+		sub  string // {{files}} of the statement
+	}
+	apply := []step{
 		{"close_versions", []any{r.Source, at}, ""},
 		{"insert_versions", []any{at, r.RunID}, ""},
 		{"insert_tombstones", []any{at, r.RunID}, ""},
 	}
 	if len(staged.StatusFiles) > 0 {
-		apply = append(apply, struct {
-			name string
-			args []any
-			sub  string
-		}{"insert_statuses", nil, quoteList(staged.StatusFiles)})
+		apply = append(apply, step{"insert_statuses", nil, quoteList(staged.StatusFiles)})
 	}
 	for _, step := range apply {
 		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
 			return r, errors.Join(fmt.Errorf("merge %s: %w", step.name, err), tx.Rollback())
 		}
 	}
-	if err := insertSourceRunConn(ctx, tx, r); err != nil {
+	if err := insertSourceRun(ctx, tx, r); err != nil {
 		return r, errors.Join(err, tx.Rollback())
 	}
 	if err := tx.Commit(); err != nil {
@@ -180,11 +177,7 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func insertSourceRun(ctx context.Context, tx *sql.Tx, r SourceRun) error {
-	return insertSourceRunConn(ctx, tx, r)
-}
-
-func insertSourceRunConn(ctx context.Context, tx execer, r SourceRun) error {
+func insertSourceRun(ctx context.Context, tx execer, r SourceRun) error {
 	var errText any
 	if r.Error != "" {
 		errText = r.Error
