@@ -58,23 +58,28 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	yaml := fmt.Sprintf(`warehouse:
+	// The demo's config is written beside its warehouse, so the user can query it with
+	// roster sql --config; the key is the fake's, not a secret.
+	yaml := fmt.Sprintf(`# Written by roster demo. The fake Close it names is gone once the demo ends;
+# the warehouse stays for roster sql and roster runs.
+warehouse:
   duckdb: %q
   lake: %q
 sources:
   - name: close-demo
     provider: close
     base_url: http://%s/api/v1
-    auth: { api_key: "${ROSTER_DEMO_CLOSE_KEY}" }
+    auth: { api_key: %q }
     default_region: US
-`, db, lake, ln.Addr())
-	env := func(k string) (string, bool) {
-		if k == "ROSTER_DEMO_CLOSE_KEY" {
-			return demoKey, true
-		}
-		return "", false
+`, "roster.duckdb", "lake", ln.Addr(), demoKey)
+	cfgPath := filepath.Join(opts.Dir, "roster.yaml")
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	cfg, err := config.Parse([]byte(yaml), "demo.yaml", env)
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	cfg, err := config.Load(cfgPath, nil)
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
@@ -107,7 +112,7 @@ sources:
 		}
 		fmt.Fprintln(opts.Out)
 	}
-	fmt.Fprintf(opts.Out, "Ask your own: roster sql --config <your roster.yaml> \"SELECT ...\"; the demo lake is in %s\n", lake)
+	fmt.Fprintf(opts.Out, "Ask your own: roster sql --config %s \"SELECT count(*) FROM users_current\"\nThe demo lake (Parquet) is in %s\n", cfgPath, lake)
 	return nil
 }
 
