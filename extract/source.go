@@ -111,3 +111,12 @@ type Stats struct {
 	// pacing signals and the local max_rps token bucket.
 	ThrottledMS int64
 }
+
+// FieldCatalog is implemented by sources that know which user fields their provider
+// documents. The data-quality report uses it to tell schema drift: fields a provider
+// returns that the mapping does not know, and known fields that stop arriving.
+type FieldCatalog interface {
+	// KnownFields lists the provider's user field names the mapping knows, whether
+	// they have a column or are kept in User.Extra on purpose.
+	KnownFields() []string
+}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -24,7 +25,16 @@ type stagingSink struct {
 	sb        *transform.StatusBatch
 	seq       int64
 	nStatuses int64
+	// fields counts the users carrying each provider field name, for schema drift. It
+	// holds at most maxFieldNames names, so a provider inventing a field per user cannot
+	// grow it without bound; the overflow is counted under overflowField.
+	fields map[string]int64
 }
+
+const (
+	maxFieldNames = 1000
+	overflowField = "(more field names)"
+)
 
 func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int) (*stagingSink, error) {
 	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
@@ -43,12 +53,20 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 		statuses:  statuses,
 		ub:        transform.NewUserBatch(mem),
 		sb:        transform.NewStatusBatch(mem, runID, observed),
+		fields:    map[string]int64{},
 	}, nil
 }
 
 // Users implements extract.Sink.
 func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 	for _, u := range users {
+		for _, f := range u.Fields {
+			if _, ok := s.fields[f]; ok || len(s.fields) < maxFieldNames {
+				s.fields[f]++
+			} else {
+				s.fields[overflowField]++
+			}
+		}
 		s.ub.Append(s.mapper.User(u), s.seq)
 		s.seq++
 		if s.ub.Len() >= s.batchSize {
@@ -87,8 +105,9 @@ func (s *stagingSink) flushStatuses() error {
 }
 
 // Close flushes what is buffered, finishes the staging files and frees the builders.
-// It returns the staged files.
-func (s *stagingSink) Close() (load.Staged, error) {
+// It returns the staged files and the field counts, each field marked known when it is
+// in known.
+func (s *stagingSink) Close(known []string) (load.Staged, error) {
 	defer s.ub.Release()
 	defer s.sb.Release()
 	errU := s.flushUsers()
@@ -97,6 +116,9 @@ func (s *stagingSink) Close() (load.Staged, error) {
 		return load.Staged{}, err
 	}
 	st := load.Staged{UserFiles: []string{s.users.Path()}}
+	for f, n := range s.fields {
+		st.Fields = append(st.Fields, load.FieldCount{Field: f, Known: known == nil || slices.Contains(known, f), Users: n})
+	}
 	if s.nStatuses > 0 {
 		st.StatusFiles = []string{s.statuses.Path()}
 	}

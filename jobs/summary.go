@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -21,6 +22,32 @@ func PrintSummary(out io.Writer, res SyncResult) {
 	for _, r := range res.Sources {
 		if r.Error != "" {
 			fmt.Fprintf(out, "error: %s\n", r.Error)
+		}
+	}
+	printQuality(out, res)
+}
+
+// printQuality prints the checks of the data-quality report that found something.
+func printQuality(out io.Writer, res SyncResult) {
+	header := false
+	for _, r := range res.Sources {
+		for _, q := range r.Quality {
+			if q.FailingRows == 0 {
+				continue
+			}
+			if !header {
+				fmt.Fprintln(out, "data quality (see the data_quality_latest view):")
+				header = true
+			}
+			name := q.Check
+			if q.Detail != "" {
+				name += " " + q.Detail
+			}
+			sample := ""
+			if len(q.SampleUserIDs) > 0 {
+				sample = ", e.g. " + strings.Join(q.SampleUserIDs[:min(3, len(q.SampleUserIDs))], ", ")
+			}
+			fmt.Fprintf(out, "  %s: %s: %d users%s\n", r.Source, name, q.FailingRows, sample)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/jobs/config"
 	"github.com/roster-etl/roster/load"
 	"github.com/roster-etl/roster/transform"
@@ -181,7 +182,11 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	}
 	log.Info().Msg("extracting")
 	extractErr := extractor.Extract(ctx, sink)
-	staged, closeErr := sink.Close()
+	var known []string // nil: the source has no catalogue, every field counts as known
+	if cat, ok := extractor.(extract.FieldCatalog); ok {
+		known = cat.KnownFields()
+	}
+	staged, closeErr := sink.Close(known)
 	st := extractor.Stats()
 	run.Pages, run.Requests, run.Retries, run.ThrottledMS = st.Pages, st.Requests, st.Retries, st.ThrottledMS
 	if extractErr != nil {

@@ -16,7 +16,8 @@ func historyFingerprint(t *testing.T, w *load.Warehouse) string {
 	t.Helper()
 	var s string
 	if err := w.DB().QueryRow(`SELECT coalesce(string_agg(user_key || row_hash || is_current || is_deleted, ',' ORDER BY user_key, valid_from), '')
-		|| (SELECT count(*) FROM source_runs) || (SELECT count(*) FROM user_status) FROM users_history`).Scan(&s); err != nil {
+		|| (SELECT count(*) FROM source_runs) || (SELECT count(*) FROM user_status) || (SELECT count(*) FROM data_quality)
+		FROM users_history`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -32,16 +33,20 @@ func TestMergeFailingLateRollsBackEverything(t *testing.T) {
 	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user"), user("b", "b@x.io", "admin")})
 	before := historyFingerprint(t, w)
 
-	dir := t.TempDir()
-	st := stage(t, dir, []transform.UserRow{user("a", "a@x.io", "superuser"), user("c", "c@x.io", "user")}, nil, "r1", d0.Add(24*time.Hour))
-	garbage := filepath.Join(dir, "status.parquet")
-	if err := os.WriteFile(garbage, []byte("not parquet at all"), 0o600); err != nil {
+	at := d0.Add(24 * time.Hour)
+	st := stage(t, t.TempDir(), []transform.UserRow{user("a", "a@x.io", "superuser"), user("c", "c@x.io", "user")},
+		[]transform.StatusRow{{Source: "crm", Provider: "close", UserKey: "crm:a", UserID: "a", Status: "available"}}, "r1", at)
+	// insert_statuses runs inside the transaction after versions were closed and opened:
+	// make it fail there.
+	if _, err := w.DB().Exec(`ALTER TABLE user_status RENAME TO user_status_away`); err != nil {
 		t.Fatal(err)
 	}
-	st.StatusFiles = []string{garbage} // insert_statuses runs after versions were closed and opened
-	_, err := w.Merge(context.Background(), load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: d0.Add(24 * time.Hour), Complete: true}, st)
+	_, err := w.Merge(context.Background(), load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: at, Complete: true}, st)
 	if err == nil || !strings.Contains(err.Error(), "insert_statuses") {
 		t.Fatalf("Merge error = %v, want the failing status step", err)
+	}
+	if _, err := w.DB().Exec(`ALTER TABLE user_status_away RENAME TO user_status`); err != nil {
+		t.Fatal(err)
 	}
 	if after := historyFingerprint(t, w); after != before {
 		t.Errorf("a failed merge changed the warehouse:\nbefore %s\nafter  %s", before, after)

@@ -50,12 +50,33 @@ type SourceRun struct {
 	Deleted     int64
 	Unchanged   int64
 	Error       string
+	// Quality is the run's data-quality report of the source (filled by Merge).
+	Quality []QualityCheck
 }
 
-// Staged names the staging files of one source's extraction.
+// QualityCheck is one row of the data_quality report.
+type QualityCheck struct {
+	Check string
+	// Detail is the field name of a schema-drift check.
+	Detail        string
+	FailingRows   int64
+	SampleUserIDs []string
+}
+
+// FieldCount is how many users of a listing carried a provider field.
+type FieldCount struct {
+	Field string
+	// Known is whether the provider mapping knows the field.
+	Known bool
+	Users int64
+}
+
+// Staged names the staging files of one source's extraction and what the extraction
+// saw of the provider's fields.
 type Staged struct {
 	UserFiles   []string
 	StatusFiles []string
+	Fields      []FieldCount
 }
 
 // ErrEmptyListing means a complete listing returned no users while the warehouse holds
@@ -111,17 +132,33 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 	defer conn.Close()
 
 	files := quoteList(staged.UserFiles)
-	for _, step := range []struct {
+	at := r.StartedAt.UTC()
+	statuses := "empty_statuses"
+	if len(staged.StatusFiles) > 0 {
+		statuses = "stage_statuses"
+	}
+	type step struct {
 		name string
 		args []any
-	}{
-		{"stage_users", nil},
-		{"diff", []any{r.Source}},
-		{"gone", []any{r.Source}},
-	} {
-		if _, err := conn.ExecContext(ctx, subst(must(rsql.Merge(step.name)), files), step.args...); err != nil {
-			return r, fmt.Errorf("merge %s: %w", step.name, err)
+		sub  string // {{files}} of the statement
+	}
+	prepare := []step{
+		{"stage_users", nil, files},
+		{statuses, nil, quoteList(staged.StatusFiles)},
+		{"diff", []any{r.Source}, ""},
+		{"gone", []any{r.Source}, ""},
+		{"quality", []any{r.RunID, at, r.Source}, ""},
+	}
+	for _, st := range prepare {
+		if _, err := conn.ExecContext(ctx, subst(must(rsql.Merge(st.name)), st.sub), st.args...); err != nil {
+			return r, fmt.Errorf("merge %s: %w", st.name, err)
 		}
+	}
+	if err := stageFields(ctx, conn, staged.Fields); err != nil {
+		return r, err
+	}
+	if _, err := conn.ExecContext(ctx, must(rsql.Merge("drift")), r.RunID, at, r.Source); err != nil {
+		return r, fmt.Errorf("merge drift: %w", err)
 	}
 	var rowsRead int64
 	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), files)).Scan(&rowsRead, &r.Records); err != nil {
@@ -137,24 +174,21 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 		return r, fmt.Errorf("%w; refusing to delete all %d current users of %s", ErrEmptyListing, current, r.Source)
 	}
 
-	at := r.StartedAt.UTC()
+	if r.Quality, err = readQuality(ctx, conn); err != nil {
+		return r, err
+	}
 	r.Status = StatusSucceeded
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return r, err
 	}
-	type step struct {
-		name string
-		args []any
-		sub  string // {{files}} of the statement
-	}
 	apply := []step{
 		{"close_versions", []any{r.Source, at}, ""},
 		{"insert_versions", []any{at, r.RunID}, ""},
 		{"insert_tombstones", []any{at, r.RunID}, ""},
-	}
-	if len(staged.StatusFiles) > 0 {
-		apply = append(apply, step{"insert_statuses", nil, quoteList(staged.StatusFiles)})
+		{"insert_statuses", nil, ""},
+		{"insert_quality", nil, ""},
+		{"insert_fields", []any{r.RunID, r.Source}, ""},
 	}
 	for _, step := range apply {
 		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
@@ -167,7 +201,7 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 	if err := tx.Commit(); err != nil {
 		return r, fmt.Errorf("merge commit: %w", err)
 	}
-	for _, t := range []string{"stage_users", "merge_diff", "merge_gone"} {
+	for _, t := range []string{"stage_users", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
 		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
 	}
 	return r, nil
@@ -201,4 +235,42 @@ func must(s string, err error) string {
 		panic(err)
 	}
 	return s
+}
+
+// stageFields puts the listing's field counts in the temporary table stage_fields.
+func stageFields(ctx context.Context, conn *sql.Conn, fields []FieldCount) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE stage_fields (field VARCHAR, known BOOLEAN, users BIGINT)`); err != nil {
+		return fmt.Errorf("merge stage_fields: %w", err)
+	}
+	for _, f := range fields {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO stage_fields VALUES ($1, $2, $3)`, f.Field, f.Known, f.Users); err != nil {
+			return fmt.Errorf("merge stage_fields: %w", err)
+		}
+	}
+	return nil
+}
+
+// readQuality returns the pending report, failing checks first.
+func readQuality(ctx context.Context, conn *sql.Conn) ([]QualityCheck, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT check_name, coalesce(detail, ''), failing_rows, sample_user_ids
+		FROM merge_quality ORDER BY failing_rows = 0, check_name, detail`)
+	if err != nil {
+		return nil, fmt.Errorf("merge quality: %w", err)
+	}
+	defer rows.Close()
+	var out []QualityCheck
+	for rows.Next() {
+		var q QualityCheck
+		var samples []any
+		if err := rows.Scan(&q.Check, &q.Detail, &q.FailingRows, &samples); err != nil {
+			return nil, fmt.Errorf("merge quality: %w", err)
+		}
+		for _, s := range samples {
+			if id, ok := s.(string); ok {
+				q.SampleUserIDs = append(q.SampleUserIDs, id)
+			}
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
 }

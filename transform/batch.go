@@ -72,6 +72,15 @@ func (ub *UserBatch) Append(r UserRow, seq int64) {
 	ts(f[21], r.SourceUpdatedAt)
 	str(f[22], r.Extra)
 	f[23].(*array.Int64Builder).Append(seq)
+	issues := f[24].(*array.ListBuilder)
+	if len(r.Issues) == 0 {
+		issues.AppendNull()
+	} else {
+		issues.Append(true)
+		for _, is := range r.Issues {
+			issues.ValueBuilder().(*array.StringBuilder).Append(is)
+		}
+	}
 	ub.n++
 }
 

@@ -33,6 +33,9 @@ type UserRow struct {
 	Timezone, Country                            string
 	SourceCreatedAt, SourceUpdatedAt             *time.Time
 	Extra                                        string
+	// Issues lists what normalization could not do (Issue* constants); the values stay
+	// as the provider sent them (email) or NULL (timestamps, raw text kept in Extra).
+	Issues []string
 }
 
 // StatusRow is one canonical user_status row without its run_id and observed_at, which
@@ -65,7 +68,11 @@ func (m Mapper) User(u extract.User) UserRow {
 		Timezone:   strings.TrimSpace(u.Timezone),
 		Country:    strings.TrimSpace(u.Country),
 	}
-	row.EmailNormalized, _ = NormalizeEmail(u.Email)
+	var emailValid bool
+	row.EmailNormalized, emailValid = NormalizeEmail(u.Email)
+	if row.EmailNormalized != "" && !emailValid {
+		row.Issues = append(row.Issues, IssueInvalidEmail)
+	}
 	row.DisplayName = DisplayName(u.DisplayName, u.FirstName, u.MiddleName, u.LastName)
 	row.Role, row.RoleRaw = MapRole(m.Provider, u.Role, u.RoleName)
 	row.Groups = normalizeGroups(u.Groups)
@@ -74,13 +81,23 @@ func (m Mapper) User(u extract.User) UserRow {
 			row.Phones = append(row.Phones, p)
 		}
 	}
-	if t, ok := ParseTime(u.CreatedAt, m.Location); ok {
-		row.SourceCreatedAt = &t
+	extra := u.Extra
+	for _, ts := range []struct {
+		column, raw string
+		dst         **time.Time
+	}{
+		{"source_created_at", u.CreatedAt, &row.SourceCreatedAt},
+		{"source_updated_at", u.UpdatedAt, &row.SourceUpdatedAt},
+	} {
+		if t, ok := ParseTime(ts.raw, m.Location); ok {
+			*ts.dst = &t
+		} else if strings.TrimSpace(ts.raw) != "" {
+			// Reported, and the raw text kept in extra so nothing is lost.
+			row.Issues = append(row.Issues, IssueUnparseableTimestamp+":"+ts.column)
+			extra = withRaw(extra, ts.column+"_raw", ts.raw)
+		}
 	}
-	if t, ok := ParseTime(u.UpdatedAt, m.Location); ok {
-		row.SourceUpdatedAt = &t
-	}
-	row.Extra = extraJSON(u.Extra)
+	row.Extra = extraJSON(extra)
 	return row
 }
 
@@ -103,6 +120,17 @@ func (m Mapper) Status(s extract.Status) StatusRow {
 		}
 	}
 	return row
+}
+
+// withRaw returns extra with key set to the JSON string raw, without changing the
+// caller's map.
+func withRaw(extra map[string]json.RawMessage, key, raw string) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(extra)+1)
+	for k, v := range extra {
+		out[k] = v
+	}
+	out[key], _ = json.Marshal(raw)
+	return out
 }
 
 // normalizeGroups cleans names and orders groups by kind and id, so that a provider

@@ -119,10 +119,23 @@ func Schema(cols []Column) *arrow.Schema {
 }
 
 // StagedUserColumns are the columns of a staged user batch: UserColumns plus "seq", the
-// order of arrival within the listing, used to de-duplicate users seen twice.
+// order of arrival within the listing, used to de-duplicate users seen twice, and
+// "issues", what normalization could not do for the user, for the data-quality report.
 func StagedUserColumns() []Column {
-	return append(UserColumns(), Column{"seq", arrow.PrimitiveTypes.Int64, false, "arrival order within the listing"})
+	return append(UserColumns(),
+		Column{"seq", arrow.PrimitiveTypes.Int64, false, "arrival order within the listing"},
+		Column{"issues", arrow.ListOf(arrow.BinaryTypes.String), true, "normalization issues: " + IssueInvalidEmail + ", " + IssueUnparseableTimestamp + ":<column>"},
+	)
 }
+
+// Normalization issues recorded per staged user.
+const (
+	// IssueInvalidEmail marks an email that is present but not a valid address.
+	IssueInvalidEmail = "invalid_email"
+	// IssueUnparseableTimestamp, followed by ":" and the column, marks a provider
+	// timestamp that could not be read.
+	IssueUnparseableTimestamp = "unparseable_timestamp"
+)
 
 // DuckDBType is the DuckDB type a column is stored as, spelled as DuckDB's DESCRIBE
 // prints it.

@@ -527,3 +527,12 @@ func compact(obj map[string]json.RawMessage) []byte {
 	b, _ := gojson.Marshal(obj)
 	return b
 }
+
+var _ extract.FieldCatalog = (*Client)(nil)
+
+// KnownFields lists the user object fields Close documents (providers/close.md §6):
+// those with a column and those kept in Extra on purpose.
+func (c *Client) KnownFields() []string {
+	return []string{fieldID, fieldEmail, fieldFirstName, fieldLastName, fieldDisplayName, fieldTimezone,
+		fieldCreated, fieldUpdated, fieldOrgs, "image", "email_verified_at", "email_verification_token_generated_at"}
+}

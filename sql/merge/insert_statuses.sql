@@ -1,6 +1,5 @@
--- The run's presence observations ({{files}}): one row per user.
+-- The run's presence observations.
 INSERT INTO user_status
 SELECT run_id, observed_at, source, provider, user_key, user_id, status, status_raw,
        sub_status_raw, on_call, CAST(channels AS JSON)
-FROM read_parquet({{files}})
-QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY observed_at) = 1;
+FROM stage_statuses;

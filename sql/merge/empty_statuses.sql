@@ -1,0 +1,2 @@
+-- A source without presence data.
+CREATE OR REPLACE TEMP TABLE stage_statuses AS SELECT * FROM user_status WHERE false;

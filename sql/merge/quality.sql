@@ -1,0 +1,24 @@
+-- The data-quality report of a pending merge ($1 run_id, $2 observed time, $3 source),
+-- computed from the staged listing and statuses before the transaction.
+CREATE OR REPLACE TEMP TABLE merge_quality AS
+WITH checks(check_name, user_id) AS (
+    SELECT 'invalid_phone', user_id FROM stage_users WHERE list_bool_or(list_transform(phones, p -> NOT p.valid))
+    UNION ALL SELECT 'missing_email', user_id FROM stage_users WHERE email_normalized IS NULL
+    UNION ALL SELECT 'invalid_email', user_id FROM stage_users WHERE list_contains(issues, 'invalid_email')
+    UNION ALL SELECT 'duplicate_email', user_id FROM stage_users
+              WHERE email_normalized IN (SELECT email_normalized FROM stage_users WHERE email_normalized IS NOT NULL
+                                         GROUP BY ALL HAVING count(*) > 1)
+    UNION ALL SELECT 'unknown_role', user_id FROM stage_users WHERE role = 'unknown'
+    UNION ALL SELECT 'unknown_status', user_id FROM stage_statuses WHERE status = 'unknown'
+    UNION ALL SELECT 'unparseable_timestamp', user_id FROM stage_users
+              WHERE len(list_filter(issues, i -> starts_with(i, 'unparseable_timestamp'))) > 0
+),
+names(check_name) AS (
+    VALUES ('invalid_phone'), ('missing_email'), ('invalid_email'), ('duplicate_email'),
+           ('unknown_role'), ('unknown_status'), ('unparseable_timestamp')
+)
+SELECT $1 AS run_id, $2::TIMESTAMPTZ AS observed_at, $3 AS source, n.check_name, NULL::VARCHAR AS detail,
+       count(c.user_id) AS failing_rows,
+       CASE WHEN count(c.user_id) = 0 THEN [] ELSE list_sort(list_distinct(list(c.user_id)))[1:5] END AS sample_user_ids
+FROM names n LEFT JOIN checks c USING (check_name)
+GROUP BY n.check_name;
