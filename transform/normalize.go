@@ -88,11 +88,22 @@ func ParseTime(s string, loc *time.Location) (t time.Time, ok bool) {
 // moves it forward by the gap (02:30 -> 03:30), as java.time and Python's fold=0 do.
 // An ambiguous wall time in an overlap is the earlier instant.
 func inLocation(wall time.Time, loc *time.Location) time.Time {
-	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
-	local := t.In(loc)
-	if local.Hour() == wall.Hour() && local.Minute() == wall.Minute() && local.Day() == wall.Day() {
-		return t
+	guess := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), loc)
+	_, before := guess.Add(-12 * time.Hour).Zone()
+	_, after := guess.Add(12 * time.Hour).Zone()
+	var best time.Time
+	for _, off := range []int{before, after} {
+		t := wall.Add(-time.Duration(off) * time.Second)
+		if sameWall(t.In(loc), wall) && (best.IsZero() || t.Before(best)) {
+			best = t
+		}
 	}
-	_, before := t.Add(-12 * time.Hour).Zone()
-	return wall.Add(-time.Duration(before) * time.Second)
+	if best.IsZero() { // a gap: no instant has this wall time
+		return wall.Add(-time.Duration(before) * time.Second)
+	}
+	return best
+}
+
+func sameWall(a, b time.Time) bool {
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay() && a.Hour() == b.Hour() && a.Minute() == b.Minute() && a.Second() == b.Second()
 }
