@@ -11,7 +11,7 @@ func TestCleanTextTrimsFoldsSpaceAndComposesUnicode(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"  Ann  ", "Ann"},
-		{"Mary\u00a0 Ann", "Mary Ann"},            // no-break space folded
+		{"Mary\u00a0 Ann", "Mary Ann"},             // no-break space folded
 		{"He\u0301le\u0300ne", "H\u00e9l\u00e8ne"}, // NFD accents composed
 		{"Ё\u0308", "Ё\u0308"},                     // already composed Ё keeps an extra mark only if there is one
 		{"\tВладимир\n", "Владимир"},
