@@ -1,0 +1,360 @@
+// Package worksection extracts the user directory of one Worksection account
+// (https://worksection.com/en/faq/api-user.html) as an extract.Source: the account's
+// users with their role, department, team and phones. Worksection has no presence
+// status, so the source never emits statuses.
+//
+// It speaks the admin API (api.go): every call is a GET of
+// <account>/api/admin/v2/?action=...&hash=..., signed with md5(query + admin API key),
+// and every reply is a {"status": ...} envelope, errors included, usually at HTTP 200.
+// Retries, backoff and rate limiting are the shared extract.Client's job; this package
+// only signs requests and classifies Worksection's replies. It must not import
+// transform/, load/ or jobs/, nor its fake server (extract/worksection/fake) outside
+// tests.
+package worksection
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/roster-etl/roster/extract"
+)
+
+// Provider is the provider id of Worksection sources.
+const Provider = "worksection"
+
+// AdminAPIPath is the path of the admin API on an account's host. A BaseURL without a
+// path is taken to mean it.
+const AdminAPIPath = "/api/admin/v2/"
+
+// PageSize is the most users the source hands to its sink at once. get_users is not
+// paginated: the one reply is cut into pages of this size.
+const PageSize = 500
+
+// suspectedCap is the reply size at which a third-party integrator saw Worksection cut
+// listings short (providers/worksection.md §3). A get_users reply of exactly this many
+// users may be truncated, and a truncated listing taken as complete would delete every
+// user past the cut, so it is refused as incomplete.
+const suspectedCap = 10000
+
+// Config configures a Worksection source.
+type Config struct {
+	// Name is the configured source name (e.g. "ws").
+	Name string
+	// BaseURL is the account's admin API, e.g. "https://acme.worksection.com/api/admin/v2/".
+	// It is required (every account has its own host); a missing trailing slash is
+	// tolerated, and a URL without a path means AdminAPIPath on that host.
+	BaseURL string
+	// APIKey is the account's admin API key. It never goes on the wire: it only enters
+	// the md5 hash that signs each request.
+	APIKey string
+	// HTTP configures the transport; New sets its Source, Classify and Pace.
+	HTTP extract.ClientConfig
+}
+
+// Client is a Worksection source. It is an extract.Source and an extract.FieldCatalog.
+type Client struct {
+	name     string
+	base     string // admin API URL, with a trailing slash and no query
+	basePath string // path of base, for error messages
+	account  string // the account's host name: User.AccountID
+	key      string // the admin API key: never put it (or a hash) in an error
+	http     *extract.Client
+}
+
+var (
+	_ extract.Source       = (*Client)(nil)
+	_ extract.FieldCatalog = (*Client)(nil)
+)
+
+// New validates cfg and returns a Worksection source.
+func New(cfg Config) (*Client, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("worksection: source name is empty")
+	}
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("worksection: %s: api_key is empty", cfg.Name)
+	}
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("worksection: %s: base_url is empty: it is the account's admin API, e.g. https://acme.worksection.com%s", cfg.Name, AdminAPIPath)
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		// url.Parse's error quotes the URL, which might hold a secret.
+		return nil, fmt.Errorf("worksection: %s: base_url is not a valid URL", cfg.Name)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("worksection: %s: base_url must not carry credentials, a query or a fragment", cfg.Name)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return nil, fmt.Errorf("worksection: %s: base_url %q is not an http(s) URL", cfg.Name, cfg.BaseURL)
+	}
+	if strings.Trim(u.Path, "/") == "" {
+		u.Path, u.RawPath = AdminAPIPath, ""
+	} else if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	hc := cfg.HTTP
+	hc.Source = cfg.Name
+	hc.Classify = classifier{key: cfg.APIKey}.classify
+	hc.Pace = nil // Worksection sends no pacing signal; 429s are handled by the classifier
+	return &Client{
+		name:     cfg.Name,
+		base:     u.String(),
+		basePath: u.EscapedPath(),
+		account:  strings.ToLower(u.Hostname()),
+		key:      cfg.APIKey,
+		http:     extract.NewClient(hc),
+	}, nil
+}
+
+// Name is the configured source name.
+func (c *Client) Name() string { return c.name }
+
+// Provider is "worksection".
+func (c *Client) Provider() string { return Provider }
+
+// Stats reports the transport counters.
+func (c *Client) Stats() extract.Stats { return c.http.Stats() }
+
+// Extract reads the account's teams (get_user_groups) and users (get_users) and hands
+// the users to sink in pages of at most PageSize. It never calls sink.Statuses.
+//
+// get_users is not paginated: one reply is the whole listing. A reply without data (or
+// with an empty one: an account always has its owner) is not taken for an empty
+// directory, since a complete listing deletes every user it lacks; it fails with
+// extract.ErrIncomplete.
+func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
+	teams, err := c.teams(ctx)
+	if err != nil {
+		return err
+	}
+	objects, op, err := c.userObjects(ctx)
+	if err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(objects, PageSize) {
+		users := make([]extract.User, 0, len(chunk))
+		for _, obj := range chunk {
+			u, err := c.user(obj, teams)
+			if err != nil {
+				return c.fail(op, err)
+			}
+			users = append(users, u)
+		}
+		if err := sink.Users(ctx, users); err != nil {
+			return c.fail("sink users", err)
+		}
+	}
+	return nil
+}
+
+// teamIndex finds a team's id by its title: users name their team, get_user_groups
+// gives ids.
+type teamIndex map[string]string
+
+// id is the id of the team titled title, or "" when no team (or more than one) has that
+// title.
+func (t teamIndex) id(title string) string { return t[strings.TrimSpace(title)] }
+
+// teams reads get_user_groups. A reply without data means the account has no teams.
+func (c *Client) teams(ctx context.Context) (teamIndex, error) {
+	data, op, err := c.call(ctx, actionUserGroups)
+	if err != nil {
+		return nil, err
+	}
+	index := make(teamIndex)
+	if isAbsent(data) {
+		return index, nil
+	}
+	var groups []userGroup
+	if err := gojson.Unmarshal(data, &groups); err != nil {
+		return nil, c.fail(op, c.malformed(fmt.Errorf("get_user_groups data: %w", err), data))
+	}
+	ambiguous := make(map[string]bool)
+	for _, g := range groups {
+		title := strings.TrimSpace(g.Title)
+		if title == "" || ambiguous[title] {
+			continue
+		}
+		if id, seen := index[title]; seen && id != string(g.ID) {
+			// Two teams share a title (a company team and a client's, say): a user's
+			// team name cannot tell them apart, so neither id is guessed.
+			ambiguous[title] = true
+			index[title] = ""
+			continue
+		}
+		index[title] = string(g.ID)
+	}
+	return index, nil
+}
+
+// userObjects reads get_users: the whole directory in one reply. It returns the raw
+// user objects and the request's Op for errors found in them.
+func (c *Client) userObjects(ctx context.Context) ([]map[string]json.RawMessage, string, error) {
+	data, op, err := c.call(ctx, actionUsers)
+	if err != nil {
+		return nil, op, err
+	}
+	if isAbsent(data) {
+		return nil, op, c.fail(op, fmt.Errorf("%w: reply has status ok but no data", extract.ErrIncomplete))
+	}
+	var objects []map[string]json.RawMessage
+	if err := gojson.Unmarshal(data, &objects); err != nil {
+		return nil, op, c.fail(op, c.malformed(fmt.Errorf("get_users data: %w", err), data))
+	}
+	switch len(objects) {
+	case 0:
+		return nil, op, c.fail(op, fmt.Errorf("%w: reply lists no users, not even the account owner", extract.ErrIncomplete))
+	case suspectedCap:
+		return nil, op, c.fail(op, fmt.Errorf("%w: reply lists exactly %d users, the size at which Worksection is reported to cut replies short", extract.ErrIncomplete, suspectedCap))
+	}
+	return objects, op, nil
+}
+
+// call sends one signed admin API request and returns the data of its reply (nil when
+// the reply has none) and the request's Op, which omits the hash.
+func (c *Client) call(ctx context.Context, action string) (json.RawMessage, string, error) {
+	query, hash := signedQuery(c.key, param{"action", action})
+	op := http.MethodGet + " " + c.basePath + "?" + query
+	resp, err := c.http.Do(ctx, extract.Request{
+		Method: http.MethodGet,
+		URL:    c.base + "?" + query + "&hash=" + hash,
+		Op:     op,
+	})
+	if err != nil {
+		return nil, op, err
+	}
+	var reply listReply
+	if err := gojson.Unmarshal(resp.Body, &reply); err != nil {
+		return nil, op, c.fail(op, c.malformed(err, resp.Body))
+	}
+	c.http.CountPage()
+	return reply.Data, op, nil
+}
+
+// user maps one user object. Fields with a column of their own are picked when they are
+// strings (or null); everything else, including known fields of another type and any
+// field Worksection adds, is kept in Extra, so nothing the API returned is dropped.
+func (c *Client) user(obj map[string]json.RawMessage, teams teamIndex) (extract.User, error) {
+	if obj == nil {
+		return extract.User{}, c.malformed(errors.New("user is not an object"), []byte("null"))
+	}
+	u := extract.User{AccountID: c.account, Extra: make(map[string]json.RawMessage)}
+	u.Fields = make([]string, 0, len(obj))
+	for name := range obj {
+		u.Fields = append(u.Fields, name)
+	}
+	slices.Sort(u.Fields)
+
+	id, ok := idText(obj[fieldID])
+	if !ok || id == "" {
+		return extract.User{}, c.malformed(errors.New("user object without an id"), compact(obj))
+	}
+	u.ID = id
+
+	var group string
+	phones := make(map[string]string, len(phoneFields))
+	for name, raw := range obj {
+		var dst *string
+		switch name {
+		case fieldID:
+			continue
+		case fieldEmail:
+			dst = &u.Email
+		case fieldFirstName:
+			dst = &u.FirstName
+		case fieldLastName:
+			dst = &u.LastName
+		case fieldName:
+			dst = &u.DisplayName
+		case fieldTitle:
+			dst = &u.Title
+		case fieldRole:
+			dst = &u.Role
+		case fieldDepartment:
+			dst = &u.Department
+		case fieldGroup:
+			dst = &group
+		case fieldDateAdded:
+			dst = &u.CreatedAt
+		case fieldDataAdded:
+			if _, both := obj[fieldDateAdded]; !both {
+				dst = &u.CreatedAt
+			}
+		case fieldPhone, fieldPhone2, fieldPhone3, fieldPhone4:
+			var s string
+			if decodeString(raw, &s) {
+				phones[name] = s
+				continue
+			}
+		}
+		if dst == nil || !decodeString(raw, dst) {
+			u.Extra[name] = raw
+		}
+	}
+	if strings.TrimSpace(group) != "" {
+		u.Groups = []extract.Group{{ID: teams.id(group), Name: group, Kind: "team"}}
+	}
+	for _, pf := range phoneFields {
+		// Raw text is kept as typed; a blank field is no phone at all.
+		if raw := phones[pf.field]; strings.TrimSpace(raw) != "" {
+			u.Phones = append(u.Phones, extract.Phone{Raw: raw, Kind: pf.kind})
+		}
+	}
+	return u, nil
+}
+
+// KnownFields lists every user field Worksection documents (providers/worksection.md
+// §6): those with a column and those kept in Extra on purpose. Both spellings of the
+// invitation date are known.
+func (c *Client) KnownFields() []string {
+	fields := []string{fieldID, fieldEmail, fieldFirstName, fieldLastName, fieldName, fieldTitle, fieldRole,
+		fieldDepartment, fieldGroup, fieldDateAdded, fieldDataAdded, fieldPhone, fieldPhone2, fieldPhone3, fieldPhone4}
+	return append(fields, extraFields...)
+}
+
+// fail attributes an error found in a reply (not by the HTTP layer) to the source and
+// request.
+func (c *Client) fail(op string, err error) error {
+	return &extract.SourceError{Source: c.name, Op: op, Err: err}
+}
+
+// malformed is extract.MalformedError quoting body without the key.
+func (c *Client) malformed(err error, body []byte) error {
+	return extract.MalformedError(err, redact(body, c.key))
+}
+
+// isAbsent reports whether a reply's data is missing or null.
+func isAbsent(data json.RawMessage) bool {
+	s := strings.TrimSpace(string(data))
+	return s == "" || s == "null"
+}
+
+// decodeString sets *dst from a JSON string; null leaves it empty. It reports false for
+// any other JSON value, which the caller keeps in Extra.
+func decodeString(raw json.RawMessage, dst *string) bool {
+	if string(raw) == "null" {
+		return true
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		return false
+	}
+	return gojson.Unmarshal(raw, dst) == nil
+}
+
+// compact re-encodes a user object, to quote it in a malformed-reply error.
+func compact(obj map[string]json.RawMessage) []byte {
+	b, _ := gojson.Marshal(obj)
+	return b
+}
