@@ -15,6 +15,7 @@ import (
 
 	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/extract/synth"
+	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
 	"github.com/roster-etl/roster/jobs/config"
 	"github.com/roster-etl/roster/load"
 )
@@ -33,7 +34,7 @@ type DemoOptions struct {
 // demoKey is the API key the demo's fake Close accepts; it is not a secret.
 const demoKey = "demo-close-api-key"
 
-// Demo serves a fake Close on loopback, syncs two simulated days of a synthetic
+// Demo serves fake Close and Worksection APIs on loopback, syncs two simulated days of a synthetic
 // directory into a fresh warehouse and lake under opts.Dir, and prints sample answers.
 func Demo(ctx context.Context, opts DemoOptions) error {
 	if opts.Size <= 0 {
@@ -50,18 +51,22 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 	}
 	pop := synth.New(synth.Config{Seed: 2026, Size: opts.Size})
 	closeFake := fake.New(pop, fake.Options{APIKey: demoKey})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	wsFake := wsfake.New(pop, wsfake.Options{APIKey: demoKey})
+	closeAddr, stopClose, err := serveLoopback(closeFake)
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return err
 	}
-	srv := &http.Server{Handler: closeFake, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer stopClose()
+	wsAddr, stopWS, err := serveLoopback(wsFake)
+	if err != nil {
+		return err
+	}
+	defer stopWS()
 
 	// The demo's config is written beside its warehouse, so the user can query it with
-	// roster sql --config; the key is the fake's, not a secret.
-	yaml := fmt.Sprintf(`# Written by roster demo. The fake Close it names is gone once the demo ends;
-# the warehouse stays for roster sql and roster runs.
+	// roster sql --config; the keys are the fakes', not secrets.
+	yaml := fmt.Sprintf(`# Written by roster demo. The fake providers it names are gone once the demo
+# ends; the warehouse stays for roster sql and roster runs.
 warehouse:
   duckdb: %q
   lake: %q
@@ -71,7 +76,13 @@ sources:
     base_url: http://%s/api/v1
     auth: { api_key: %q }
     default_region: US
-`, "roster.duckdb", "lake", ln.Addr(), demoKey)
+  - name: worksection-demo
+    provider: worksection
+    base_url: http://%s/api/admin/v2/
+    auth: { api_key: %q }
+    default_region: US
+    timezone: %s
+`, "roster.duckdb", "lake", closeAddr, demoKey, wsAddr, demoKey, wsFake.Location())
 	cfgPath := filepath.Join(opts.Dir, "roster.yaml")
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -83,9 +94,11 @@ sources:
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s, %d synthetic people, warehouse %s\n\n", ln.Addr(), opts.Size, db)
+	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s and Worksection at http://%s, %d synthetic people, warehouse %s\n\n",
+		closeAddr, wsAddr, opts.Size, db)
 	for day := 0; day < 2; day++ {
 		closeFake.SetDay(day)
+		wsFake.SetDay(day)
 		simulated := pop.Day(day).Date.Add(2 * time.Hour) // the nightly run at 02:00
 		started := time.Now()
 		res, err := Sync(ctx, SyncOptions{Config: cfg, Logger: opts.Logger,
@@ -116,17 +129,29 @@ sources:
 	return nil
 }
 
+// serveLoopback serves h on an ephemeral loopback port until stop is called.
+func serveLoopback(h http.Handler) (addr string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return ln.Addr().String(), func() { srv.Close() }, nil
+}
+
 // demoQuestions are the sample answers the demo prints: a title and its SQL.
 func demoQuestions() [][2]string {
 	return [][2]string{
 		{"headcount today by provider and role", `SELECT provider, role, count(*) AS users, count(*) FILTER (WHERE is_active) AS active
 FROM users_current GROUP BY ALL ORDER BY provider, users DESC`},
-		{"what changed on the second day", `SELECT h.display_name, CASE WHEN h.is_deleted THEN 'departed' WHEN h.changed_fields IS NULL THEN 'hired'
+		{"what changed on the second day", `SELECT h.provider, h.display_name, CASE WHEN h.is_deleted THEN 'departed' WHEN h.changed_fields IS NULL THEN 'hired'
        ELSE array_to_string(h.changed_fields, ', ') END AS change, p.role AS role_before, h.role AS role_now
 FROM users_history h
 LEFT JOIN users_history p ON p.user_key = h.user_key AND p.valid_to = h.valid_from
-WHERE h.valid_from > (SELECT min(valid_from) FROM users_history)
-ORDER BY change, h.display_name LIMIT 15`},
+WHERE h.run_id = (SELECT run_id FROM sync_runs ORDER BY started_at DESC LIMIT 1)
+  AND h.valid_from > (SELECT min(valid_from) FROM users_history g WHERE g.source = h.source)
+ORDER BY h.provider, change, h.display_name LIMIT 20`},
 		{"presence at the last sync", `SELECT status, count(*) AS users FROM user_status
 WHERE run_id = (SELECT max(run_id) FROM user_status) GROUP BY ALL ORDER BY users DESC`},
 		{"the run ledger", `SELECT source, status, records, inserted, updated, deleted, unchanged, requests FROM source_runs ORDER BY started_at`},

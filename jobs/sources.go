@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/extract/close"
+	"github.com/roster-etl/roster/extract/worksection"
 	"github.com/roster-etl/roster/jobs/config"
 )
 
@@ -32,10 +33,12 @@ func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, 
 	switch src.Provider {
 	case config.ProviderClose:
 		return close.New(close.Config{Name: src.Name, BaseURL: src.BaseURL, APIKey: src.Auth.APIKey, PageSize: src.PageSize, HTTP: hc})
+	case config.ProviderWorksection:
+		return worksection.New(worksection.Config{Name: src.Name, BaseURL: src.BaseURL, APIKey: src.Auth.APIKey, HTTP: hc})
 	default:
 		return nil, fmt.Errorf("provider %q is not supported by this roster yet (supported: %s)", src.Provider, strings.Join(Supported(), ", "))
 	}
 }
 
 // Supported lists the providers this roster can sync.
-func Supported() []string { return []string{config.ProviderClose} }
+func Supported() []string { return []string{config.ProviderClose, config.ProviderWorksection} }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/extract/synth"
+	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
 	"github.com/roster-etl/roster/load"
 )
 
@@ -184,5 +185,38 @@ func TestProviderDyingMidListingExitsOneAndKeepsHistory(t *testing.T) {
 	_, runs, _ := runRoster(t, env, "runs", "--config", path, "--format", "csv")
 	if !strings.Contains(runs, ",failed,") {
 		t.Errorf("roster runs does not show the failed run:\n%s", runs)
+	}
+}
+
+func TestWrongWorksectionKeyFailsOnlyThatSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 40})
+	closeSrv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "k"}))
+	t.Cleanup(closeSrv.Close)
+	wsSrv := httptest.NewServer(wsfake.New(pop, wsfake.Options{APIKey: "right-ws-key"}))
+	t.Cleanup(wsSrv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, closeSrv.URL, "")+fmt.Sprintf(`  - name: ws
+    provider: worksection
+    base_url: %s/api/admin/v2/
+    auth: { api_key: "${WS_KEY}" }
+`, wsSrv.URL))
+	env := map[string]string{"CLOSE_KEY": "k", "WS_KEY": "wrong-ws-key"}
+	code, stdout, stderr := runRoster(t, env, "sync", "--config", path, "--log-format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "error: ws: GET /api/admin/v2/?action=") || !strings.Contains(stdout, "authentication failed") {
+		t.Errorf("summary lacks a clear auth error naming the source:\n%s", stdout)
+	}
+	for _, secret := range []string{"wrong-ws-key", "right-ws-key"} {
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("output leaks a key")
+		}
+	}
+	_, out, _ := runRoster(t, env, "sql", "--config", path, "--format", "csv",
+		"SELECT source, status, records > 0 AS loaded FROM source_runs ORDER BY source")
+	if out != "source,status,loaded\nclose-main,succeeded,true\nws,failed,false\n" {
+		t.Errorf("source_runs:\n%s", out)
 	}
 }

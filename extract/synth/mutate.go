@@ -216,7 +216,7 @@ func (p *Population) changeRole(r *rng, rc *record, ch *Change) {
 	case roleManager:
 		next = []uint8{roleMember, roleAdmin}
 	case roleMember:
-		next = []uint8{roleManager, roleManager, roleGuest}
+		next = []uint8{roleManager, roleManager, roleGuest, roleAdmin} // a promotion straight to admin too
 	default: // guest, readonly
 		next = []uint8{roleMember}
 	}

@@ -112,6 +112,9 @@ func (l *loader) validateSource(i int, s *Source, earlier []Source) {
 			l.add(at("base_url"), "%s", problem)
 		}
 	}
+	if providerKnown && s.Provider == ProviderWorksection && s.BaseURL == "" {
+		l.add(at("base_url"), "provider %s needs base_url, the account's admin API (e.g. https://acme.worksection.com/api/admin/v2/)", s.Provider)
+	}
 	if s.TokenURL != "" {
 		if providerKnown && s.Provider != ProviderZoomContactCenter {
 			l.add(at("token_url"), "only provider %s uses token_url", ProviderZoomContactCenter)
