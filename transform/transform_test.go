@@ -80,57 +80,6 @@ func TestMapStatusFollowsTheContract(t *testing.T) {
 	}
 }
 
-func TestNormalizePhoneKeepsRawAndNeverDrops(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		raw, kind, region  string
-		present            bool
-		e164, ext, kindOut string
-		valid              bool
-	}{
-		{"+1 415-555-0132", "main", "US", true, "+14155550132", "", "main", true},
-		{"(415) 555-0199", "office", "US", true, "+14155550199", "", "office", true},
-		{"8 (495) 123-45-67", "mobile", "RU", true, "+74951234567", "", "mobile", true},
-		{"74955140578", "", "RU", true, "+74955140578", "", "other", true},
-		{"74955140578...2345", "other", "RU", true, "+74955140578", "2345", "other", true},
-		{"+44 20 7946 0958 ext. 12", "main", "GB", true, "+442079460958", "12", "main", true},
-		{"2345", "", "US", true, "", "2345", "extension", true},
-		{"sip:agent@pbx.example", "", "US", true, "", "", "sip", true},
-		{"n/a", "main", "US", true, "", "", "main", false},
-		{"12345678901234567890", "main", "US", true, "", "", "main", false},
-		{"   ", "main", "US", false, "", "", "", false},
-		{"", "main", "US", false, "", "", "", false},
-	}
-	for _, tt := range tests {
-		p, present := transform.NormalizePhone(tt.raw, tt.kind, tt.region)
-		if present != tt.present {
-			t.Errorf("NormalizePhone(%q) present = %v, want %v", tt.raw, present, tt.present)
-			continue
-		}
-		if !present {
-			continue
-		}
-		if p.Raw != tt.raw || p.E164 != tt.e164 || p.Extension != tt.ext || p.Kind != tt.kindOut || p.Valid != tt.valid {
-			t.Errorf("NormalizePhone(%q, %q, %q) = %+v; want e164 %q ext %q kind %q valid %v", tt.raw, tt.kind, tt.region, p, tt.e164, tt.ext, tt.kindOut, tt.valid)
-		}
-	}
-}
-
-func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"+1 415-555-0132", "8 (495) 123-45-67", "74955140578...2345", "sip:x@y", "2345", "ext", "+"} {
-		f.Add(s, "US")
-	}
-	f.Fuzz(func(t *testing.T, raw, region string) {
-		p, present := transform.NormalizePhone(raw, "main", region)
-		if present && p.Raw != raw {
-			t.Fatalf("raw not preserved: %q -> %q", raw, p.Raw)
-		}
-		if p.E164 != "" && !p.Valid {
-			t.Fatalf("e164 set on an invalid number: %+v", p)
-		}
-	})
-}
-
 func TestParseTimeReadsOffsetsAndSourceZone(t *testing.T) {
 	t.Parallel()
 	moscow, _ := time.LoadLocation("Europe/Moscow")
