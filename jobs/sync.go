@@ -39,7 +39,13 @@ type SyncOptions struct {
 	Parallel int
 	// Allocator is the Arrow allocator (nil: Go allocator); tests pass a checked one.
 	Allocator memory.Allocator
+	// PhoneCache bounds the phone numbers each source remembers (normalized this run or
+	// preloaded from the last one); 0 means 1<<18.
+	PhoneCache int
 }
+
+// errEnough stops a stream early.
+var errEnough = errors.New("enough")
 
 // SyncResult is what a run did.
 type SyncResult struct {
@@ -67,6 +73,9 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = 4
+	}
+	if opts.PhoneCache <= 0 {
+		opts.PhoneCache = 1 << 18
 	}
 	if opts.Allocator == nil {
 		opts.Allocator = memory.NewGoAllocator()
@@ -175,12 +184,26 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	if err != nil {
 		return fail(err)
 	}
-	mapper := transform.Mapper{Source: src.Name, Provider: src.Provider, Region: src.DefaultRegion, Location: loc}
+	mapper := transform.Mapper{Source: src.Name, Provider: src.Provider, Region: src.DefaultRegion, Location: loc,
+		Phones: transform.NewPhoneNormalizer(opts.PhoneCache)}
+	// Numbers the last night normalized are not parsed again.
+	preloaded := 0
+	err = w.KnownPhones(ctx, src.Name, Version, opts.Config.Hash, func(p load.KnownPhone) error {
+		if preloaded >= opts.PhoneCache {
+			return errEnough
+		}
+		preloaded++
+		mapper.Phones.Preload(p.Raw, p.Kind, src.DefaultRegion, transform.Phone{Raw: p.Raw, E164: p.E164, Extension: p.Extension, Kind: p.Kind, Valid: p.Valid})
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		log.Warn().Err(err).Msg("could not preload known phone numbers; they are parsed again")
+	}
 	sink, err := newStagingSink(dir, mapper, opts.Allocator, runID, run.StartedAt, opts.BatchSize)
 	if err != nil {
 		return fail(err)
 	}
-	log.Info().Msg("extracting")
+	log.Info().Int("phones_preloaded", preloaded).Msg("extracting")
 	extractErr := extractor.Extract(ctx, sink)
 	var known []string // nil: the source has no catalogue, every field counts as known
 	if cat, ok := extractor.(extract.FieldCatalog); ok {
@@ -204,7 +227,8 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		run.Records, run.Duplicates = merged.Records, merged.Duplicates
 		return fail(err)
 	}
-	log.Info().Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
+	hits, misses := mapper.Phones.Stats()
+	log.Info().Int64("phone_cache_hits", hits).Int64("phone_cache_misses", misses).Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
 		Int64("deleted", merged.Deleted).Int64("unchanged", merged.Unchanged).Int64("duplicates", merged.Duplicates).
 		Int64("requests", merged.Requests).Int64("retries", merged.Retries).Int64("throttled_ms", merged.ThrottledMS).
 		Msg("source loaded")

@@ -2,10 +2,12 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,4 +131,56 @@ sources:
 		t.Errorf("%d user -> account admin promotions, want the 1 of day 1", n)
 	}
 	assertLakeMatchesWarehouse(t, db, cfg.Warehouse.Lake)
+}
+
+func TestNumbersNormalizedLastNightAreNotParsedAgain(t *testing.T) {
+	t.Parallel()
+	pop := synth.New(synth.Config{Seed: 9, Size: 120})
+	f := wsfake.New(pop, wsfake.Options{APIKey: "ws-key"})
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`warehouse: { duckdb: %s }
+sources:
+  - { name: ws, provider: worksection, base_url: %s/api/admin/v2/, auth: { api_key: ws-key } }
+`, filepath.Join(dir, "r.duckdb"), srv.URL)), "roster.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type loaded struct {
+		Message   string `json:"message"`
+		Preloaded int    `json:"phones_preloaded"`
+		Hits      int    `json:"phone_cache_hits"`
+		Misses    int    `json:"phone_cache_misses"`
+	}
+	night := func(day int) (pre, hits, misses int) {
+		var logs strings.Builder
+		f.SetDay(day)
+		at := pop.Day(day).Date.Add(2 * time.Hour)
+		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.New(&logs), Now: func() time.Time { return at }})
+		if err != nil || res.Failed() {
+			t.Fatalf("day %d: %v %+v", day, err, res.Sources)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			var l loaded
+			if json.Unmarshal([]byte(line), &l) != nil {
+				continue
+			}
+			switch l.Message {
+			case "extracting":
+				pre = l.Preloaded
+			case "source loaded":
+				hits, misses = l.Hits, l.Misses
+			}
+		}
+		return pre, hits, misses
+	}
+	pre, _, misses0 := night(0)
+	if pre != 0 || misses0 == 0 {
+		t.Fatalf("first night: preloaded %d, misses %d", pre, misses0)
+	}
+	pre, hits, misses := night(1)
+	if pre == 0 || misses*10 > hits {
+		t.Errorf("second night: preloaded %d, hits %d, misses %d: want nearly every number a hit", pre, hits, misses)
+	}
 }

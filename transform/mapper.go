@@ -17,6 +17,8 @@ type Mapper struct {
 	Region string
 	// Location is the source's timezone for timestamps without an offset.
 	Location *time.Location
+	// Phones normalizes phone numbers through a bounded cache; nil means NormalizePhone.
+	Phones *PhoneNormalizer
 }
 
 // UserRow is one canonical user, ready to be appended to a batch. Empty strings are
@@ -77,7 +79,11 @@ func (m Mapper) User(u extract.User) UserRow {
 	row.Role, row.RoleRaw = MapRole(m.Provider, u.Role, u.RoleName)
 	row.Groups = normalizeGroups(u.Groups)
 	for _, ph := range u.Phones {
-		if p, ok := NormalizePhone(ph.Raw, ph.Kind, m.Region); ok {
+		normalize := NormalizePhone
+		if m.Phones != nil {
+			normalize = m.Phones.Normalize
+		}
+		if p, ok := normalize(ph.Raw, ph.Kind, m.Region); ok {
 			row.Phones = append(row.Phones, p)
 		}
 	}
