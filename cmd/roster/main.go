@@ -158,13 +158,17 @@ func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
 	if err != nil || level == "" {
 		return zerolog.Nop(), fmt.Errorf("unknown --log-level %q", level)
 	}
+	f, isFile := w.(*os.File)
+	terminal := isFile && isatty.IsTerminal(f.Fd())
+	// Sources log from their own goroutines: writes to w are serialized.
+	w = zerolog.SyncWriter(w)
 	out := w
 	switch format {
 	case "json":
 	case "console":
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	case "auto":
-		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		if terminal {
 			out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 		}
 	default:
