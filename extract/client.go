@@ -28,6 +28,7 @@ const (
 	DefaultMaxRetries   = 5
 	DefaultMinBackoff   = 250 * time.Millisecond
 	DefaultMaxBackoff   = 30 * time.Second
+	DefaultMaxHint      = 5 * time.Minute
 	DefaultMaxBodyBytes = 32 << 20
 	DefaultUserAgent    = "roster"
 )
@@ -51,6 +52,10 @@ type ClientConfig struct {
 	// MaxBackoff caps the exponential backoff and every provider hint (Retry-After, reset
 	// headers, pacing); default 30s.
 	MaxBackoff time.Duration
+	// MaxHint is the longest provider hint worth waiting out: a rate limit that asks for
+	// more (a daily quota that resets in hours) fails the request at once, with the
+	// provider's hint in the error, instead of retrying into the same wall; default 5m.
+	MaxHint time.Duration
 	// MaxRPS is a local ceiling on requests per second (a token bucket with burst 1 per
 	// Client); 0 means no local limit.
 	MaxRPS float64
@@ -135,6 +140,9 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxHint <= 0 {
+		cfg.MaxHint = DefaultMaxHint
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
@@ -236,6 +244,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		lastErr = err
 		if !Retryable(err) {
 			return fail(err)
+		}
+		if rl := (*RateLimitError)(nil); errors.As(err, &rl) && rl.RetryAfter > c.cfg.MaxHint {
+			return fail(fmt.Errorf("%w: not waiting that long (roster waits at most %s); the next run will try again", err, c.cfg.MaxHint))
 		}
 		if attempt >= c.cfg.MaxRetries {
 			if attempt == 0 {

@@ -694,3 +694,47 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+func TestDoGivesUpAtOnceOnAHintLongerThanMaxHint(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantFail   bool
+	}{
+		{"a daily quota hours away fails at once", "7200", true},
+		{"an HTTP-date hours away fails at once", time.Now().Add(3 * time.Hour).UTC().Format(http.TimeFormat), true},
+		{"a hint within MaxHint is waited out (capped)", "60", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls++
+				if calls == 1 {
+					w.Header().Set("Retry-After", tt.retryAfter)
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				w.Write([]byte(`{}`))
+			}))
+			t.Cleanup(srv.Close)
+			clock := newFakeClock()
+			c := extract.NewClient(extract.ClientConfig{Source: "zoom", Sleep: clock.Sleep, Now: time.Now})
+			_, err := c.Do(context.Background(), extract.Request{URL: srv.URL + "/users"})
+			if !tt.wantFail {
+				if err != nil {
+					t.Fatalf("Do: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, extract.ErrRateLimited) || !strings.Contains(err.Error(), "not waiting that long") || !strings.HasPrefix(err.Error(), "zoom: ") {
+				t.Errorf("error %v", err)
+			}
+			if got := c.Stats(); got.Requests != 1 || got.Retries != 0 {
+				t.Errorf("stats %+v: want one request and no retry", got)
+			}
+		})
+	}
+}
