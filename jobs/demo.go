@@ -16,6 +16,7 @@ import (
 	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/extract/synth"
 	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
+	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
 	"github.com/roster-etl/roster/jobs/config"
 	"github.com/roster-etl/roster/load"
 )
@@ -34,7 +35,7 @@ type DemoOptions struct {
 // demoKey is the API key the demo's fake Close accepts; it is not a secret.
 const demoKey = "demo-close-api-key"
 
-// Demo serves fake Close and Worksection APIs on loopback, syncs two simulated days of a synthetic
+// Demo serves fake Close, Worksection and Zoom Contact Center APIs on loopback, syncs two simulated days of a synthetic
 // directory into a fresh warehouse and lake under opts.Dir, and prints sample answers.
 func Demo(ctx context.Context, opts DemoOptions) error {
 	if opts.Size <= 0 {
@@ -62,6 +63,12 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 		return err
 	}
 	defer stopWS()
+	zoomFake := zoomfake.New(pop, zoomfake.Options{})
+	zoomAddr, stopZoom, err := serveLoopback(zoomFake)
+	if err != nil {
+		return err
+	}
+	defer stopZoom()
 
 	// The demo's config is written beside its warehouse, so the user can query it with
 	// roster sql --config; the keys are the fakes', not secrets.
@@ -82,7 +89,13 @@ sources:
     auth: { api_key: %q }
     default_region: US
     timezone: %s
-`, "roster.duckdb", "lake", closeAddr, demoKey, wsAddr, demoKey, wsFake.Location())
+  - name: zoom-cc-demo
+    provider: zoom_contact_center
+    base_url: http://%s/v2
+    token_url: http://%s/oauth/token
+    auth: { account_id: %q, client_id: %q, client_secret: %q }
+`, "roster.duckdb", "lake", closeAddr, demoKey, wsAddr, demoKey, wsFake.Location(),
+		zoomAddr, zoomAddr, zoomFake.AccountID(), zoomFake.ClientID(), zoomFake.ClientSecret())
 	cfgPath := filepath.Join(opts.Dir, "roster.yaml")
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -94,11 +107,12 @@ sources:
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s and Worksection at http://%s, %d synthetic people, warehouse %s\n\n",
-		closeAddr, wsAddr, opts.Size, db)
+	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s, Worksection at http://%s and Zoom Contact Center at http://%s;\n%d synthetic people; warehouse %s\n\n",
+		closeAddr, wsAddr, zoomAddr, opts.Size, db)
 	for day := 0; day < 2; day++ {
 		closeFake.SetDay(day)
 		wsFake.SetDay(day)
+		zoomFake.SetDay(day)
 		simulated := pop.Day(day).Date.Add(2 * time.Hour) // the nightly run at 02:00
 		started := time.Now()
 		res, err := Sync(ctx, SyncOptions{Config: cfg, Logger: opts.Logger,

@@ -8,6 +8,7 @@ import (
 	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/extract/close"
 	"github.com/roster-etl/roster/extract/worksection"
+	"github.com/roster-etl/roster/extract/zoomcc"
 	"github.com/roster-etl/roster/jobs/config"
 )
 
@@ -35,10 +36,16 @@ func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, 
 		return close.New(close.Config{Name: src.Name, BaseURL: src.BaseURL, APIKey: src.Auth.APIKey, PageSize: src.PageSize, HTTP: hc})
 	case config.ProviderWorksection:
 		return worksection.New(worksection.Config{Name: src.Name, BaseURL: src.BaseURL, APIKey: src.Auth.APIKey, HTTP: hc})
+	case config.ProviderZoomContactCenter:
+		return zoomcc.New(zoomcc.Config{Name: src.Name, BaseURL: src.BaseURL, TokenURL: src.TokenURL,
+			AccountID: src.Auth.AccountID, ClientID: src.Auth.ClientID, ClientSecret: src.Auth.ClientSecret,
+			PageSize: src.PageSize, HTTP: hc})
 	default:
 		return nil, fmt.Errorf("provider %q is not supported by this roster yet (supported: %s)", src.Provider, strings.Join(Supported(), ", "))
 	}
 }
 
 // Supported lists the providers this roster can sync.
-func Supported() []string { return []string{config.ProviderClose, config.ProviderWorksection} }
+func Supported() []string {
+	return []string{config.ProviderClose, config.ProviderWorksection, config.ProviderZoomContactCenter}
+}

@@ -299,3 +299,8 @@ func assertLakeMatchesWarehouse(t *testing.T, db *sql.DB, lake string) {
 		t.Errorf("users_current has %d rows, the lake a different count", n)
 	}
 }
+
+// closeFakeFor is a Close fake of pop accepting testKey.
+func closeFakeFor(pop *synth.Population) *fake.Server {
+	return fake.New(pop, fake.Options{APIKey: testKey})
+}

@@ -1,0 +1,723 @@
+// Package zoomcc extracts the user directory of one Zoom Contact Center account
+// (https://developers.zoom.us/docs/api/contact-center/) as an extract.Source: the
+// account's Contact Center users with their role, access state, region, teams and
+// queues, and each user's presence status.
+//
+// It authenticates with Server-to-Server OAuth (account_credentials grant), caches the
+// access token and renews it before it expires (and once on a 401 code 124), pages the
+// cursor-paginated list endpoints (page_size + next_page_token), and speaks Zoom's wire
+// format (api.go). Retries, backoff and rate limiting are the shared extract.Client's
+// job; this package only classifies Zoom's replies and its X-RateLimit-* headers.
+//
+// It must not import transform/, load/ or jobs/, nor its fake server
+// (extract/zoomcc/fake) outside tests.
+package zoomcc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/roster-etl/roster/extract"
+)
+
+// Provider is the provider id of Zoom Contact Center sources.
+const Provider = "zoom_contact_center"
+
+// Default endpoints (providers/zoom_contact_center.md §1, §2).
+const (
+	DefaultBaseURL  = "https://api.zoom.us/v2"
+	DefaultTokenURL = "https://zoom.us/oauth/token"
+)
+
+// Page sizes. MaxPageSize is the documented cap of GET /contact_center/users (§3).
+// The related lists (teams, queues and their members) are read with relatedPageSize, the
+// strictest cap the research found among Contact Center lists (regions/{id}/users: 100),
+// since their own caps are not documented.
+const (
+	DefaultPageSize = 300
+	MaxPageSize     = 300
+	relatedPageSize = 100
+)
+
+// maxRestarts bounds how often a listing starts over because its next_page_token
+// expired (Zoom's tokens live 15 minutes) or the list changed while it was read; a
+// listing that still cannot finish fails with extract.ErrIncomplete.
+const maxRestarts = 3
+
+// maxEmptyPages bounds how many empty pages in a row a listing follows while the API
+// still hands out a next_page_token: an endless run is a broken listing.
+const maxEmptyPages = 8
+
+// defaultTokenLife is the life assumed for a token whose reply has no expires_in: the
+// documented one hour.
+const defaultTokenLife = time.Hour
+
+// Token renewal: a cached token is replaced once less than renewMargin, or a tenth of
+// its life if that is shorter, remains.
+const renewMargin = time.Minute
+
+// Config configures a Zoom Contact Center source.
+type Config struct {
+	// Name is the configured source name (e.g. "zoom-cc").
+	Name string
+	// BaseURL is the API root; default DefaultBaseURL. A trailing slash is tolerated.
+	BaseURL string
+	// TokenURL is the OAuth token endpoint; default DefaultTokenURL.
+	TokenURL string
+	// AccountID, ClientID and ClientSecret are the Server-to-Server OAuth app's
+	// credentials. The secret never appears in an error.
+	AccountID, ClientID, ClientSecret string
+	// PageSize is the page_size of GET /contact_center/users; default 300, and larger
+	// values are capped at 300.
+	PageSize int
+	// HTTP configures the transport; New sets its Source, Classify and Pace.
+	HTTP extract.ClientConfig
+	// Now is the clock of token expiry; nil means HTTP.Now, else time.Now.
+	Now func() time.Time
+}
+
+// Client is a Zoom Contact Center source. It is an extract.Source and an
+// extract.FieldCatalog. Its methods are safe for concurrent use, though Extract is meant
+// to run once at a time.
+type Client struct {
+	name      string
+	accountID string
+	base      string // API root without a trailing slash
+	basePath  string // path of base, for error messages
+	tokenURL  string
+	tokenOp   string // the token request in errors: "POST /oauth/token"
+	pageSize  int
+	now       func() time.Time
+	api       *extract.Client // API requests
+	auth      *extract.Client // token requests
+
+	// tokenForm and tokenAuth carry the credentials: never put them in an error.
+	tokenForm  []byte
+	tokenAuth  string
+	classifier classifier
+
+	tokenMu sync.Mutex
+	token   string    // the cached access token: never put it in an error
+	renewAt time.Time // when the cached token is replaced
+}
+
+var (
+	_ extract.Source       = (*Client)(nil)
+	_ extract.FieldCatalog = (*Client)(nil)
+)
+
+// New validates cfg and returns a Zoom Contact Center source. It sends no request.
+func New(cfg Config) (*Client, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("zoomcc: source name is empty")
+	}
+	for _, f := range []struct{ name, value string }{
+		{"account_id", cfg.AccountID}, {"client_id", cfg.ClientID}, {"client_secret", cfg.ClientSecret},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return nil, fmt.Errorf("zoomcc: %s: %s is empty", cfg.Name, f.name)
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.TokenURL == "" {
+		cfg.TokenURL = DefaultTokenURL
+	}
+	base, err := checkURL(cfg.Name, "base_url", strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil {
+		return nil, err
+	}
+	token, err := checkURL(cfg.Name, "token_url", cfg.TokenURL)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.PageSize == 0:
+		cfg.PageSize = DefaultPageSize
+	case cfg.PageSize < 0:
+		return nil, fmt.Errorf("zoomcc: %s: page size %d is not positive", cfg.Name, cfg.PageSize)
+	case cfg.PageSize > MaxPageSize:
+		cfg.PageSize = MaxPageSize
+	}
+	now := cfg.Now
+	if now == nil {
+		now = cfg.HTTP.Now
+	}
+	if now == nil {
+		now = time.Now
+	}
+	cl := classifier{clientID: cfg.ClientID, secret: cfg.ClientSecret, now: now}
+
+	hc := cfg.HTTP
+	hc.Source = cfg.Name
+	hc.Classify = cl.classifyAPI
+	hc.Pace = pace
+	ac := cfg.HTTP
+	ac.Source = cfg.Name
+	ac.Classify = cl.classifyToken
+	ac.Pace = nil
+
+	form := "grant_type=account_credentials&account_id=" + url.QueryEscape(cfg.AccountID)
+	return &Client{
+		name:       cfg.Name,
+		accountID:  cfg.AccountID,
+		base:       base.String(),
+		basePath:   base.EscapedPath(),
+		tokenURL:   token.String(),
+		tokenOp:    http.MethodPost + " " + token.EscapedPath(),
+		pageSize:   cfg.PageSize,
+		now:        now,
+		api:        extract.NewClient(hc),
+		auth:       extract.NewClient(ac),
+		tokenForm:  []byte(form),
+		tokenAuth:  "Basic " + basicCredentials(cfg.ClientID, cfg.ClientSecret),
+		classifier: cl,
+	}, nil
+}
+
+// checkURL parses an http(s) endpoint that carries no credentials, query or fragment
+// (the token request's parameters belong in its body, never in the URL).
+func checkURL(source, key, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse's error quotes the URL, which might hold a secret.
+		return nil, fmt.Errorf("zoomcc: %s: %s is not a valid URL", source, key)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("zoomcc: %s: %s must not carry credentials, a query or a fragment", source, key)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("zoomcc: %s: %s %q is not an http(s) URL", source, key, raw)
+	}
+	return u, nil
+}
+
+// Name is the configured source name.
+func (c *Client) Name() string { return c.name }
+
+// Provider is "zoom_contact_center".
+func (c *Client) Provider() string { return Provider }
+
+// Stats reports the transport counters, token requests included.
+func (c *Client) Stats() extract.Stats {
+	a, t := c.api.Stats(), c.auth.Stats()
+	return extract.Stats{
+		Pages:       a.Pages,
+		Requests:    a.Requests + t.Requests,
+		Retries:     a.Retries + t.Retries,
+		ThrottledMS: a.ThrottledMS + t.ThrottledMS,
+	}
+}
+
+// Extract reads the account's teams and queues, each with its agents and supervisors,
+// then pages through GET /contact_center/users and hands each page to
+// sink: the users, with their teams, region and queues as groups, then their statuses.
+//
+// A listing whose next_page_token expires starts over from the first page (at most
+// maxRestarts times): users already emitted are emitted again, and the loader
+// de-duplicates them by id. A listing without any user fails with extract.ErrIncomplete
+// rather than being taken for an empty directory, since a complete listing deletes every
+// user it lacks.
+func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
+	dir := &directory{accountID: c.accountID, groups: make(map[string][]extract.Group)}
+	if err := c.teams(ctx, dir); err != nil {
+		return err
+	}
+	if err := c.queues(ctx, dir); err != nil {
+		return err
+	}
+	return c.users(ctx, dir, sink)
+}
+
+// teams lists the teams, then each team's agents and supervisors: team membership is
+// only available this way (§6).
+func (c *Client) teams(ctx context.Context, dir *directory) error {
+	var teams []team
+	seen := make(map[string]bool)
+	err := list(ctx, c, "/contact_center/teams", relatedPageSize, []string{keyTeams}, func(page []team) error {
+		for _, t := range page {
+			if t.ID != "" && !seen[t.ID] {
+				seen[t.ID] = true
+				teams = append(teams, t)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		g := extract.Group{ID: t.ID, Name: t.Name, Kind: "team"}
+		for _, role := range []string{keyAgents, keySupervisors} {
+			path := "/contact_center/teams/" + url.PathEscape(t.ID) + "/" + role
+			if err := c.members(ctx, path, role, dir, g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queues lists the queues, then each queue's agents and supervisors: a supervisor
+// assigned to a queue belongs to it as much as its agents do (GET
+// /users/{userId}/queues lists both), and one request per user would cost far more.
+func (c *Client) queues(ctx context.Context, dir *directory) error {
+	var queues []queue
+	seen := make(map[string]bool)
+	err := list(ctx, c, "/contact_center/queues", relatedPageSize, []string{keyQueues}, func(page []queue) error {
+		for _, q := range page {
+			if q.ID != "" && !seen[q.ID] {
+				seen[q.ID] = true
+				queues = append(queues, q)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, q := range queues {
+		g := extract.Group{ID: q.ID, Name: q.Name, Kind: "queue"}
+		for _, role := range []string{keyAgents, keySupervisors} {
+			path := "/contact_center/queues/" + url.PathEscape(q.ID) + "/" + role
+			if err := c.members(ctx, path, role, dir, g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// members lists the users of a team or queue endpoint and adds g to each one's groups.
+// The reply key is the role's ("agents", "supervisors"); "agents" and "users" are read
+// too, since the supervisors' key is not documented.
+func (c *Client) members(ctx context.Context, path, key string, dir *directory, g extract.Group) error {
+	keys := []string{key, keyAgents, keySupervisors, keyUsers}
+	return list(ctx, c, path, relatedPageSize, keys, func(page []member) error {
+		for _, m := range page {
+			dir.addGroup(m.UserID, g)
+		}
+		return nil
+	})
+}
+
+// users pages through GET /contact_center/users and hands every page to sink.
+func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
+	const path = "/contact_center/users"
+	total := 0
+	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []map[string]json.RawMessage) error {
+		users := make([]extract.User, 0, len(objects))
+		statuses := make([]extract.Status, 0, len(objects))
+		for _, obj := range objects {
+			u, st, err := dir.user(obj)
+			if err != nil {
+				return c.fail(path, err)
+			}
+			users = append(users, u)
+			if st != nil {
+				statuses = append(statuses, *st)
+			}
+		}
+		if len(users) == 0 {
+			return nil
+		}
+		total += len(users)
+		if err := sink.Users(ctx, users); err != nil {
+			return c.fail("sink users", err)
+		}
+		if len(statuses) > 0 {
+			if err := sink.Statuses(ctx, statuses); err != nil {
+				return c.fail("sink statuses", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if total == 0 {
+		return c.fail(path, fmt.Errorf("%w: the listing has no users; an empty directory is not taken as complete", extract.ErrIncomplete))
+	}
+	return nil
+}
+
+// errRestart makes a listing start over: its next_page_token was refused, or the list
+// changed under it.
+type errRestart struct {
+	// err is the refusal, or the description of the change.
+	err error
+	// why says what kept happening, for the error of a listing that gives up.
+	why string
+}
+
+func (e *errRestart) Error() string { return e.err.Error() }
+
+// list pages through a cursor-paginated endpoint (page_size + next_page_token) and calls
+// fn with each page's items, found under the first of keys the reply has. It returns nil
+// only when a reply ends the listing with an empty (or absent) next_page_token.
+//
+// The listing starts over from the first page, at most maxRestarts times (fn then sees
+// items again, which the loader de-duplicates), when
+//   - a next_page_token is refused: Zoom's tokens expire 15 minutes after issue;
+//   - total_records changes between pages: the list changed while it was read, and if
+//     the token is an offset in disguise, a user removed before it shifted the rest so
+//     that one was skipped. A listing that skipped a user must not pass for complete,
+//     since the loader deletes whoever a complete listing lacks.
+func list[T any](ctx context.Context, c *Client, path string, pageSize int, keys []string, fn func([]T) error) error {
+	for restart := 0; ; restart++ {
+		err := listOnce(ctx, c, path, pageSize, keys, fn)
+		var again *errRestart
+		if !errors.As(err, &again) {
+			return err
+		}
+		if restart >= maxRestarts {
+			return fmt.Errorf("%w (%w: %s; gave up after %d restarts)", again.err, extract.ErrIncomplete, again.why, restart)
+		}
+	}
+}
+
+func listOnce[T any](ctx context.Context, c *Client, path string, pageSize int, keys []string, fn func([]T) error) error {
+	seen := make(map[string]bool)
+	token, empty := "", 0
+	var total int64 // the first page's total_records, when haveTotal
+	haveTotal := false
+	for {
+		pathQuery := path + "?page_size=" + strconv.Itoa(pageSize)
+		if token != "" {
+			pathQuery += "&next_page_token=" + url.QueryEscape(token)
+		}
+		resp, err := c.get(ctx, pathQuery)
+		if err != nil {
+			if token != "" && pageTokenRefused(err) {
+				return &errRestart{err: err, why: "the next page token kept expiring"}
+			}
+			return err
+		}
+		c.api.CountPage()
+		page, err := parseListPage(resp.Body, keys...)
+		if err != nil {
+			return c.fail(pathQuery, c.malformed(err, resp.Body))
+		}
+		if page.TotalRecords.Valid {
+			switch {
+			case !haveTotal:
+				total, haveTotal = page.TotalRecords.Value, true
+			case page.TotalRecords.Value != total:
+				return &errRestart{
+					err: c.fail(pathQuery, fmt.Errorf("total_records went from %d to %d while the list was read", total, page.TotalRecords.Value)),
+					why: "the list kept changing while it was read",
+				}
+			}
+		}
+		var items []T
+		if page.Items != nil {
+			if err := gojson.Unmarshal(page.Items, &items); err != nil {
+				return c.fail(pathQuery, c.malformed(fmt.Errorf("%s: %w", keys[0], err), page.Items))
+			}
+		}
+		if len(items) > 0 {
+			empty = 0
+			if err := fn(items); err != nil {
+				return err
+			}
+		}
+		next := page.NextPageToken
+		if next == "" {
+			return nil
+		}
+		if len(items) == 0 {
+			empty++
+			if empty >= maxEmptyPages {
+				return c.fail(pathQuery, fmt.Errorf("%w: %d empty pages in a row still give a next_page_token", extract.ErrIncomplete, empty))
+			}
+		}
+		if seen[next] {
+			return c.fail(pathQuery, fmt.Errorf("%w: the API handed out a next_page_token it had already given; the listing would loop", extract.ErrIncomplete))
+		}
+		seen[next] = true
+		token = next
+	}
+}
+
+// pageTokenRefused reports whether a failed request with a next_page_token was refused
+// because of the token: HTTP 400 with Zoom's validation code 300 (the research expects
+// "The next page token is invalid or expired."), or any 400 whose message speaks of the
+// page token. The same request without the token succeeded, so a 400 on it is the
+// token's.
+func pageTokenRefused(err error) bool {
+	var api *extract.APIError
+	if !errors.As(err, &api) || api.Status != http.StatusBadRequest {
+		return false
+	}
+	msg := strings.ToLower(api.Message)
+	return api.Code == codeValidation || strings.Contains(msg, "page token") ||
+		strings.Contains(msg, "next_page_token") || strings.Contains(msg, "expired")
+}
+
+// get sends an authenticated GET of an API path. A 401 that says the token is invalid or
+// expired (code 124) gets one new token and one more try; a second 401 is an
+// authentication error.
+func (c *Client) get(ctx context.Context, pathQuery string) (*extract.Response, error) {
+	for renewed := false; ; renewed = true {
+		token, err := c.accessToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.api.Do(ctx, extract.Request{
+			Method: http.MethodGet,
+			URL:    c.base + pathQuery,
+			Header: http.Header{"Authorization": {"Bearer " + token}},
+		})
+		if err == nil {
+			return resp, nil
+		}
+		if !tokenRefused(err) {
+			return nil, err
+		}
+		if renewed {
+			return nil, fmt.Errorf("%w (again with a new access token)", err)
+		}
+		c.dropToken(token)
+	}
+}
+
+// tokenRefused reports whether err is a 401 that a new access token may cure: Zoom's
+// code 124 (expired or invalid token), or a 401 without a code; not a missing scope.
+func tokenRefused(err error) bool {
+	var api *extract.APIError
+	if !errors.As(err, &api) || api.Status != http.StatusUnauthorized || missingScope(api.Message) {
+		return false
+	}
+	return api.Code == codeInvalidToken || api.Code == ""
+}
+
+// accessToken returns the cached access token, or mints a new one when there is none or
+// it is about to expire.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	now := c.now()
+	if c.token != "" && now.Before(c.renewAt) {
+		return c.token, nil
+	}
+	c.token = ""
+	resp, err := c.auth.Do(ctx, extract.Request{
+		Method: http.MethodPost,
+		URL:    c.tokenURL,
+		Header: http.Header{
+			"Authorization": {c.tokenAuth},
+			"Content-Type":  {"application/x-www-form-urlencoded"},
+		},
+		Body: c.tokenForm,
+		Op:   c.tokenOp,
+	})
+	if err != nil {
+		return "", err
+	}
+	var reply tokenReply
+	if err := gojson.Unmarshal(resp.Body, &reply); err != nil {
+		// Neither the body nor the decoder's message is quoted: they may hold the token.
+		return "", c.fail(c.tokenOp, fmt.Errorf("%w: the token reply (%d bytes) is not a JSON object", extract.ErrMalformed, len(resp.Body)))
+	}
+	if strings.TrimSpace(reply.AccessToken) == "" {
+		return "", c.fail(c.tokenOp, fmt.Errorf("%w: the token reply has no access_token", extract.ErrMalformed))
+	}
+	life := defaultTokenLife
+	if reply.ExpiresIn.Valid && reply.ExpiresIn.Value > 0 {
+		life = time.Duration(reply.ExpiresIn.Value) * time.Second
+	}
+	// Measured from before the request: the token cannot have been issued earlier.
+	c.token, c.renewAt = reply.AccessToken, now.Add(life-min(renewMargin, life/10))
+	return c.token, nil
+}
+
+// dropToken forgets token if it is still the cached one, so that the next request mints
+// a new token.
+func (c *Client) dropToken(token string) {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	if c.token == token {
+		c.token = ""
+	}
+}
+
+// fail attributes an error found in a reply (not by the HTTP layer) to the source and
+// request; op is an API path, or a step name that does not start with "/".
+func (c *Client) fail(op string, err error) error {
+	if strings.HasPrefix(op, "/") {
+		op = http.MethodGet + " " + c.basePath + op
+	}
+	return &extract.SourceError{Source: c.name, Op: op, Err: err}
+}
+
+// malformed is extract.MalformedError quoting body without the credentials or the
+// cached access token.
+func (c *Client) malformed(err error, body []byte) error {
+	c.tokenMu.Lock()
+	token := c.token
+	c.tokenMu.Unlock()
+	return extract.MalformedError(err, redact(body, append(c.classifier.secrets(), token)...))
+}
+
+// KnownFields lists every user field Zoom documents (providers/zoom_contact_center.md
+// §6): those with a column, the status fields that go to the status fact, and those kept
+// in Extra on purpose.
+func (c *Client) KnownFields() []string {
+	fields := []string{fieldUserID, fieldEmail, fieldDisplayName, fieldRoleName, fieldUserAccess, fieldCountry,
+		fieldUpdated, fieldRegionID, fieldRegionName, fieldStatusID, fieldStatusName, fieldSubStatusID, fieldSubStatusName}
+	return append(fields, extraFields...)
+}
+
+// directory is what the source knows before it reads users: the teams and queues each
+// user belongs to.
+type directory struct {
+	accountID string
+	groups    map[string][]extract.Group // user id -> teams, then queues, in listing order
+}
+
+// addGroup adds g to a user's groups once.
+func (d *directory) addGroup(userID string, g extract.Group) {
+	if userID == "" {
+		return
+	}
+	if slices.Contains(d.groups[userID], g) {
+		return
+	}
+	d.groups[userID] = append(d.groups[userID], g)
+}
+
+// user maps one user object, and its presence when it has one. Fields with a column are
+// picked when they are strings (or null); the status fields go to the status; everything
+// else, including known fields of another type and any field Zoom adds, is kept in
+// Extra, so nothing the API returned is dropped.
+func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract.Status, error) {
+	if obj == nil {
+		return extract.User{}, nil, extract.MalformedError(errors.New("user is not an object"), []byte("null"))
+	}
+	u := extract.User{AccountID: d.accountID, Extra: make(map[string]json.RawMessage)}
+	u.Fields = make([]string, 0, len(obj))
+	for name := range obj {
+		u.Fields = append(u.Fields, name)
+	}
+	slices.Sort(u.Fields)
+
+	var access, regionID, regionName string
+	// Presence is volatile: it goes to the status fact, never to Extra, where it would
+	// make a history version of every status change.
+	var statusID, statusName, subStatusID, subStatusName string
+	for name, raw := range obj {
+		var dst *string
+		switch name {
+		case fieldUserID:
+			dst = &u.ID
+		case fieldEmail:
+			dst = &u.Email
+		case fieldDisplayName:
+			dst = &u.DisplayName
+		case fieldFirstName:
+			dst = &u.FirstName
+		case fieldLastName:
+			dst = &u.LastName
+		case fieldRoleName:
+			dst = &u.Role
+		case fieldUserAccess:
+			dst = &access
+		case fieldCountry:
+			dst = &u.Country
+		case fieldUpdated:
+			dst = &u.UpdatedAt
+		case fieldTimezone:
+			dst = &u.Timezone
+		case fieldRegionID:
+			dst = &regionID
+		case fieldRegionName:
+			dst = &regionName
+		case fieldStatusID:
+			statusText(raw, &statusID)
+			continue
+		case fieldStatusName:
+			statusText(raw, &statusName)
+			continue
+		case fieldSubStatusID:
+			statusText(raw, &subStatusID)
+			continue
+		case fieldSubStatusName:
+			statusText(raw, &subStatusName)
+			continue
+		}
+		if dst == nil || !decodeString(raw, dst) {
+			u.Extra[name] = raw
+		}
+	}
+	if strings.TrimSpace(u.ID) == "" {
+		return extract.User{}, nil, extract.MalformedError(errors.New("user object without a user_id"), compact(obj))
+	}
+	if _, ok := obj[fieldUserAccess]; ok && strings.TrimSpace(access) != "" {
+		active := strings.EqualFold(strings.TrimSpace(access), "active")
+		u.Active = &active
+	}
+
+	u.Groups = slices.Clone(d.groups[u.ID])
+	if strings.TrimSpace(regionID) != "" || strings.TrimSpace(regionName) != "" {
+		region := extract.Group{ID: regionID, Name: regionName, Kind: "region"}
+		// Teams first, then the region, then queues: teams were added before queues.
+		at := slices.IndexFunc(u.Groups, func(g extract.Group) bool { return g.Kind != "team" })
+		if at < 0 {
+			at = len(u.Groups)
+		}
+		u.Groups = slices.Insert(u.Groups, at, region)
+	}
+
+	if statusName == "" {
+		statusName = defaultStatusNames[statusID]
+	}
+	if statusName == "" && statusID == "" {
+		return u, nil, nil // no presence reported
+	}
+	onCall := strings.EqualFold(statusName, statusOccupied)
+	st := &extract.Status{UserID: u.ID, Status: statusName, SubStatus: subStatusName, OnCall: &onCall}
+	return u, st, nil
+}
+
+// statusText sets *dst from a status field: a string, or a number (ids are documented as
+// numeric strings, but a number must not lose the status).
+func statusText(raw json.RawMessage, dst *string) {
+	if decodeString(raw, dst) {
+		*dst = strings.TrimSpace(*dst)
+		return
+	}
+	var n gojson.Number
+	if gojson.Unmarshal(raw, &n) == nil {
+		*dst = n.String()
+	}
+}
+
+// decodeString sets *dst from a JSON string; null leaves it empty. It reports false for
+// any other JSON value, which the caller keeps in Extra.
+func decodeString(raw json.RawMessage, dst *string) bool {
+	if string(raw) == "null" {
+		return true
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		return false
+	}
+	return gojson.Unmarshal(raw, dst) == nil
+}
+
+// compact re-encodes a user object, to quote it in a malformed-reply error.
+func compact(obj map[string]json.RawMessage) []byte {
+	b, _ := gojson.Marshal(obj)
+	return b
+}
