@@ -339,7 +339,7 @@ func (c classifier) classifyAPI(resp *http.Response, body []byte) error {
 	e, parsed := parseErrorBody(body)
 	msg := e.message()
 	if !parsed || msg == "" {
-		msg = extract.BodyMessage(body)
+		msg = bodyMessage(body)
 	}
 	if msg == "" {
 		msg = http.StatusText(status)
@@ -400,6 +400,22 @@ func (c classifier) rateLimit(resp *http.Response, msg string) error {
 	return &extract.RateLimitError{Status: resp.StatusCode, RetryAfter: hint, Message: msg}
 }
 
+// bodyMessage is a readable message of a body that is not a Zoom error: the title of an
+// HTML page (a load balancer's "503 Service Unavailable"), else extract.BodyMessage.
+func bodyMessage(body []byte) string {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '<' {
+		lower := bytes.ToLower(trimmed)
+		if _, after, ok := bytes.Cut(lower, []byte("<title>")); ok {
+			if title, _, ok := bytes.Cut(after, []byte("</title>")); ok && len(bytes.TrimSpace(title)) > 0 {
+				start := len(trimmed) - len(after)
+				return extract.Snippet(string(trimmed[start:start+len(title)]), 200)
+			}
+		}
+	}
+	return extract.BodyMessage(body)
+}
+
 // responseTime is the server's now (its Date header), else the local clock.
 func (c classifier) responseTime(resp *http.Response) time.Time {
 	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
@@ -430,8 +446,8 @@ func (c classifier) classifyToken(resp *http.Response, body []byte) error {
 	code := ""
 	if len(trimmed) > 0 && trimmed[0] == '{' && gojson.Unmarshal(trimmed, &te) == nil {
 		code = te.Error
-		if c := (errorBody{Code: te.Code}).code(); c != "" {
-			code = strings.TrimSpace(strings.Join([]string{code, c}, " "))
+		if numeric := (errorBody{Code: te.Code}).code(); numeric != "" {
+			code = strings.TrimSpace(code + " " + numeric)
 		}
 		for _, s := range []string{te.Reason, te.Message} {
 			if s = strings.TrimSpace(s); s != "" {
@@ -441,7 +457,7 @@ func (c classifier) classifyToken(resp *http.Response, body []byte) error {
 	}
 	msg := extract.Snippet(strings.Join(parts, "; "), 200)
 	if msg == "" {
-		msg = extract.BodyMessage(body)
+		msg = bodyMessage(body)
 	}
 	if msg == "" {
 		msg = http.StatusText(status)

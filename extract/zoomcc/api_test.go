@@ -51,6 +51,7 @@ func TestClassifyZoomReplies(t *testing.T) {
 		},
 		{name: "unknown user", status: 404, body: `{"code":1001,"message":"User does not exist: x."}`, wantCode: "1001", wantMsg: "User does not exist: x."},
 		{name: "5xx is retryable", status: 502, body: `<html>Bad Gateway</html>`, wantRetryable: true, wantMsg: "<html>Bad Gateway</html>"},
+		{name: "an HTML error page says its title", status: 503, body: "<html>\r\n<head><TITLE>503 Service Unavailable</TITLE></head><body>...</body></html>", wantRetryable: true, wantMsg: "503 Service Unavailable"},
 		{name: "empty 500", status: 500, wantRetryable: true, wantMsg: "Internal Server Error"},
 		{
 			name: "an echoed bearer token is redacted", status: 400, auth: "Bearer tok.en.value",

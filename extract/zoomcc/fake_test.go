@@ -219,7 +219,7 @@ func TestExtractAgainstFakeSurvivesFaults(t *testing.T) {
 			},
 		},
 		{
-			name: "an access token expiring mid-listing is renewed",
+			name:   "an access token expiring mid-listing is renewed",
 			faults: []fake.Fault{{Path: fake.UsersPath, After: 2, Kind: fake.ExpireTokenBefore}},
 			check: func(t *testing.T, env *fakeEnv) {
 				if n := env.server.Requests()[fake.TokenPath]; n != 2 {
@@ -239,7 +239,7 @@ func TestExtractAgainstFakeSurvivesFaults(t *testing.T) {
 			},
 		},
 		{
-			name: "an expired page token restarts the listing",
+			name:   "an expired page token restarts the listing",
 			faults: []fake.Fault{{Path: fake.UsersPath, After: 2, Kind: fake.ExpirePageTokenBefore}},
 			check: func(t *testing.T, env *fakeEnv) {
 				if n := env.server.Requests()[fake.UsersPath]; n != 4+3 {
@@ -247,8 +247,17 @@ func TestExtractAgainstFakeSurvivesFaults(t *testing.T) {
 				}
 			},
 		},
-		{name: "users inserted mid-listing", faults: []fake.Fault{{Path: fake.UsersPath, After: 1, Kind: fake.InsertUsers, N: 2}}, inserted: 2},
-		{name: "users deleted mid-listing", faults: []fake.Fault{{Path: fake.UsersPath, After: 2, Kind: fake.DeleteUsers, N: 3}}, deleted: 3},
+		{
+			// total_records grows between pages: the listing starts over.
+			name: "users inserted mid-listing", faults: []fake.Fault{{Path: fake.UsersPath, After: 1, Kind: fake.InsertUsers, N: 2}}, inserted: 2,
+			check: restarted(1),
+		},
+		{
+			// Offset paging would skip three users; total_records shrinking restarts the
+			// listing, so every remaining user is read.
+			name: "users deleted mid-listing", faults: []fake.Fault{{Path: fake.UsersPath, After: 2, Kind: fake.DeleteUsers, N: 3}}, deleted: 3,
+			check: restarted(2),
+		},
 		{name: "page sizes clamped, no rate headers, empty sub-statuses", opts: fake.Options{ClampPageSize: true, NoRateHeaders: true, EmptySubStatus: true}},
 	}
 	for _, tc := range tests {
@@ -289,6 +298,17 @@ func TestExtractAgainstFakeSurvivesFaults(t *testing.T) {
 	}
 }
 
+// restarted checks that the users listing read some pages, then started over.
+func restarted(pages int) func(t *testing.T, env *fakeEnv) {
+	return func(t *testing.T, env *fakeEnv) {
+		t.Helper()
+		full := (len(env.pop.Day(0).People) + 29) / 30 // pages of one pass at page_size 30
+		if n := env.server.Requests()[fake.UsersPath]; n < pages+full {
+			t.Errorf("%d user requests, want the %d of a restart after %d", n, pages+full, pages)
+		}
+	}
+}
+
 func TestExtractAgainstFakeFails(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -298,54 +318,55 @@ func TestExtractAgainstFakeFails(t *testing.T) {
 		cfg     func(*zoomcc.Config)
 		wantErr error
 		wantMsg []string
-		// maxRequests bounds the API and token requests: failures are prompt.
-		maxRequests int
+		// maxUserRequests bounds the requests of GET /contact_center/users: failures are
+		// prompt (0: not counted).
+		maxUserRequests int
 	}{
 		{
 			name: "wrong client secret", cfg: func(c *zoomcc.Config) { c.ClientSecret = "not-the-secret" },
-			wantErr: extract.ErrAuth, maxRequests: 1,
+			wantErr: extract.ErrAuth,
 			wantMsg: []string{"zoom-cc: POST /oauth/token: authentication failed (HTTP 401) code invalid_client: token request: Invalid client_id or client_secret"},
 		},
 		{
 			name: "wrong account id", cfg: func(c *zoomcc.Config) { c.AccountID = "someone-else" },
-			wantErr: extract.ErrAuth, maxRequests: 1, wantMsg: []string{"Invalid account_id"},
+			wantErr: extract.ErrAuth, wantMsg: []string{"Invalid account_id"},
 		},
 		{
 			name: "the daily limit runs out", opts: fake.Options{DailyLimit: 4},
-			wantErr: extract.ErrRateLimited, maxRequests: 1 + 5,
-			wantMsg: []string{"rate limited (HTTP 429), retry after 22h0m0s", "daily limit", "not waiting that long"},
+			wantErr: extract.ErrRateLimited,
+			wantMsg: []string{"rate limited (HTTP 429), retry after 21h59m", "daily limit", "resets 2026-01-06T00:00:00Z", "not waiting that long"},
 		},
 		{
 			name: "an injected daily 429", faults: []fake.Fault{{Path: fake.UsersPath, Kind: fake.RateLimitedDaily, Times: -1}},
-			wantErr: extract.ErrRateLimited, maxRequests: 30,
+			wantErr: extract.ErrRateLimited, maxUserRequests: 1,
 			wantMsg: []string{"GET /v2/contact_center/users?page_size=30: rate limited (HTTP 429)", "Medium, daily limit, limit 30000", "not waiting that long"},
 		},
 		{
 			name: "a token without the team scope", opts: fake.Options{Scopes: []string{fake.ScopeUser, fake.ScopeQueue}},
-			wantErr: extract.ErrAuth, maxRequests: 2,
+			wantErr: extract.ErrAuth,
 			wantMsg: []string{"authentication failed (HTTP 400) code 4711: Invalid access token, does not contain scopes:[contact_center_team:read:admin]."},
 		},
 		{
 			name: "a missing-scope error that is not valid JSON", opts: fake.Options{Scopes: []string{fake.ScopeTeam, fake.ScopeQueue}, MalformedScopeError: true},
-			wantErr: extract.ErrAuth, maxRequests: 30,
+			wantErr: extract.ErrAuth, maxUserRequests: 1,
 			wantMsg: []string{`code 4711: Invalid access token, does not contain scopes:["contact_center_user:read:admin"].`},
 		},
 		{
 			name: "an error body with HTTP 200", faults: []fake.Fault{{Path: fake.UsersPath, Kind: fake.ErrorBody, Code: 3001, Message: "Contact Center is not enabled."}},
-			maxRequests: 30, wantMsg: []string{"GET /v2/contact_center/users?page_size=30: HTTP 200 code 3001: Contact Center is not enabled."},
+			maxUserRequests: 1, wantMsg: []string{"GET /v2/contact_center/users?page_size=30: HTTP 200 code 3001: Contact Center is not enabled."},
 		},
 		{
 			name: "a maintenance page", faults: []fake.Fault{{Path: fake.UsersPath, After: 1, Kind: fake.NonJSON}},
-			wantErr: extract.ErrMalformed, maxRequests: 30, wantMsg: []string{"malformed reply"},
+			wantErr: extract.ErrMalformed, maxUserRequests: 2, wantMsg: []string{"malformed reply"},
 		},
 		{
 			name: "page tokens that always expire", faults: []fake.Fault{{Path: fake.UsersPath, After: 1, Times: -1, Kind: fake.ExpirePageTokenBefore}},
-			wantErr: extract.ErrIncomplete, maxRequests: 30,
+			wantErr: extract.ErrIncomplete, maxUserRequests: 4 * 2,
 			wantMsg: []string{"The next page token is invalid or expired.", "the next page token kept expiring; gave up after 3 restarts"},
 		},
 		{
 			name: "a backend that stays down", faults: []fake.Fault{{Path: fake.UsersPath, Kind: fake.Status5xx, Times: -1}},
-			maxRequests: 30, wantMsg: []string{"HTTP 503: 503 Service Temporarily Unavailable", "(after 6 attempts)"},
+			maxUserRequests: 6, wantMsg: []string{"GET /v2/contact_center/users?page_size=30: HTTP 503: 503 Service Unavailable (after 6 attempts)"},
 		},
 	}
 	for _, tc := range tests {
@@ -374,8 +395,17 @@ func TestExtractAgainstFakeFails(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "zoom-cc: ") {
 				t.Errorf("error %q does not name the source", err)
 			}
-			if n := sumRequests(env.server.Requests()); n > tc.maxRequests {
-				t.Errorf("%d requests, want at most %d: %v", n, tc.maxRequests, env.server.Requests())
+			reqs := env.server.Requests()
+			if n := reqs[fake.UsersPath]; tc.maxUserRequests > 0 && n > tc.maxUserRequests {
+				t.Errorf("%d user requests, want at most %d", n, tc.maxUserRequests)
+			}
+			if n := reqs[fake.TokenPath]; n != 1 {
+				t.Errorf("%d token requests, want 1", n)
+			}
+			if tc.opts.DailyLimit > 0 {
+				if n := sumRequests(reqs) - 1; n != tc.opts.DailyLimit+1 {
+					t.Errorf("%d API requests, want the %d of the daily limit and the one refused", n, tc.opts.DailyLimit)
+				}
 			}
 			if strings.Contains(err.Error(), env.server.ClientSecret()) {
 				t.Errorf("error %q contains the client secret", err)
