@@ -222,6 +222,9 @@ func (s *Server) Requests() map[string]int {
 // the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
+	// The Date header follows the fake clock, so hints given as dates (Retry-After) read
+	// the same against it as against Zoom's.
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 	s.mu.Lock()
 	s.requests[path]++
 	triggered := s.takeFaults(path)
