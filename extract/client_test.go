@@ -145,9 +145,9 @@ func TestDoRetryBehaviour(t *testing.T) {
 			},
 		},
 		{
-			name:      "Retry-After beyond MaxBackoff is capped",
+			name:      "Retry-After beyond MaxBackoff (within MaxHint) is capped",
 			throttled: true,
-			steps:     []step{reply(429, ``, "Retry-After", "3600"), ok200},
+			steps:     []step{reply(429, ``, "Retry-After", "240"), ok200},
 			want:      extract.Stats{Requests: 2, Retries: 1},
 			checkWaits: func(t *testing.T, waits []time.Duration) {
 				wantWaits(t, waits, 5*time.Second, 5*time.Second)
