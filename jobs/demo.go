@@ -15,6 +15,7 @@ import (
 
 	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/extract/synth"
+	uisfake "github.com/roster-etl/roster/extract/uis/fake"
 	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
 	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
 	"github.com/roster-etl/roster/jobs/config"
@@ -35,7 +36,7 @@ type DemoOptions struct {
 // demoKey is the API key the demo's fake Close accepts; it is not a secret.
 const demoKey = "demo-close-api-key"
 
-// Demo serves fake Close, Worksection and Zoom Contact Center APIs on loopback, syncs two simulated days of a synthetic
+// Demo serves fake Close, Worksection, Zoom Contact Center and UIS APIs on loopback, syncs two simulated days of a synthetic
 // directory into a fresh warehouse and lake under opts.Dir, and prints sample answers.
 func Demo(ctx context.Context, opts DemoOptions) error {
 	if opts.Size <= 0 {
@@ -69,6 +70,12 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 		return err
 	}
 	defer stopZoom()
+	uisFake := uisfake.New(pop, uisfake.Options{})
+	uisAddr, stopUIS, err := serveLoopback(uisFake)
+	if err != nil {
+		return err
+	}
+	defer stopUIS()
 
 	// The demo's config is written beside its warehouse, so the user can query it with
 	// roster sql --config; the keys are the fakes', not secrets.
@@ -94,8 +101,15 @@ sources:
     base_url: http://%s/v2
     token_url: http://%s/oauth/token
     auth: { account_id: %q, client_id: %q, client_secret: %q }
+  - name: uis-demo
+    provider: uis
+    base_url: http://%s/v2.0
+    auth: { login: %q, password: %q }
+    default_region: RU
+    timezone: Europe/Moscow
 `, "roster.duckdb", "lake", closeAddr, demoKey, wsAddr, demoKey, wsFake.Location(),
-		zoomAddr, zoomAddr, zoomFake.AccountID(), zoomFake.ClientID(), zoomFake.ClientSecret())
+		zoomAddr, zoomAddr, zoomFake.AccountID(), zoomFake.ClientID(), zoomFake.ClientSecret(),
+		uisAddr, uisfake.DefaultLogin, uisfake.DefaultPassword)
 	cfgPath := filepath.Join(opts.Dir, "roster.yaml")
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -107,12 +121,13 @@ sources:
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s, Worksection at http://%s and Zoom Contact Center at http://%s;\n%d synthetic people; warehouse %s\n\n",
-		closeAddr, wsAddr, zoomAddr, opts.Size, db)
+	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s, Worksection at http://%s,\nZoom Contact Center at http://%s and UIS at http://%s; %d synthetic people; warehouse %s\n\n",
+		closeAddr, wsAddr, zoomAddr, uisAddr, opts.Size, db)
 	for day := 0; day < 2; day++ {
 		closeFake.SetDay(day)
 		wsFake.SetDay(day)
 		zoomFake.SetDay(day)
+		uisFake.SetDay(day)
 		simulated := pop.Day(day).Date.Add(2 * time.Hour) // the nightly run at 02:00
 		started := time.Now()
 		res, err := Sync(ctx, SyncOptions{Config: cfg, Logger: opts.Logger,

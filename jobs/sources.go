@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/extract/close"
+	"github.com/roster-etl/roster/extract/uis"
 	"github.com/roster-etl/roster/extract/worksection"
 	"github.com/roster-etl/roster/extract/zoomcc"
 	"github.com/roster-etl/roster/jobs/config"
@@ -40,6 +41,9 @@ func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, 
 		return zoomcc.New(zoomcc.Config{Name: src.Name, BaseURL: src.BaseURL, TokenURL: src.TokenURL,
 			AccountID: src.Auth.AccountID, ClientID: src.Auth.ClientID, ClientSecret: src.Auth.ClientSecret,
 			PageSize: src.PageSize, HTTP: hc})
+	case config.ProviderUIS:
+		return uis.New(uis.Config{Name: src.Name, BaseURL: src.BaseURL, AccessToken: src.Auth.AccessToken,
+			Login: src.Auth.Login, Password: src.Auth.Password, PageSize: src.PageSize, HTTP: hc})
 	default:
 		return nil, fmt.Errorf("provider %q is not supported by this roster yet (supported: %s)", src.Provider, strings.Join(Supported(), ", "))
 	}
@@ -47,5 +51,5 @@ func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, 
 
 // Supported lists the providers this roster can sync.
 func Supported() []string {
-	return []string{config.ProviderClose, config.ProviderWorksection, config.ProviderZoomContactCenter}
+	return []string{config.ProviderClose, config.ProviderWorksection, config.ProviderZoomContactCenter, config.ProviderUIS}
 }
