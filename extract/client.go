@@ -71,7 +71,7 @@ type ClientConfig struct {
 	// Pace, if set, is called for every reply and returns how long to wait before the next
 	// request of this Client (e.g. Close "RateLimit: remaining=0, reset=2"). The wait is
 	// capped by MaxBackoff and counted as throttled time.
-	Pace func(resp *http.Response) time.Duration
+	Pace func(resp *http.Response, body []byte) time.Duration
 	// Sleep waits d or until ctx is done; nil means a real, context-aware sleep. Tests
 	// inject a fast fake together with a fake Now that it advances: the MaxRPS limiter
 	// measures time with Now, so a fake Sleep on the real clock makes its waits grow.
@@ -301,7 +301,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 		return nil, c.tooLarge(-1)
 	}
 	if c.cfg.Pace != nil {
-		c.pace(c.cfg.Pace(hresp))
+		c.pace(c.cfg.Pace(hresp, data))
 	}
 	if err := c.cfg.Classify(hresp, data); err != nil {
 		return nil, err

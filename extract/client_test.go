@@ -499,7 +499,7 @@ func TestPaceDelaysTheNextRequest(t *testing.T) {
 			var calls atomic.Int64
 			c := extract.NewClient(extract.ClientConfig{
 				Source: "s", MaxBackoff: 5 * time.Second, Sleep: clock.Sleep, Now: clock.Now,
-				Pace: func(*http.Response) time.Duration {
+				Pace: func(*http.Response, []byte) time.Duration {
 					if calls.Add(1) == 1 {
 						return tc.pace
 					}

@@ -340,4 +340,4 @@ func classify(resp *http.Response, body []byte) error {
 }
 
 // pace is the extract.ClientConfig.Pace of Close: wait out a used-up window.
-func pace(resp *http.Response) time.Duration { return paceHint(resp.Header) }
+func pace(resp *http.Response, _ []byte) time.Duration { return paceHint(resp.Header) }

@@ -41,7 +41,7 @@ func FuzzClassify(f *testing.F) {
 		if err != nil && strings.Contains(err.Error(), "\n") {
 			t.Fatalf("message has a line break: %q", err)
 		}
-		_ = pace(resp)
+		_ = pace(resp, []byte(body))
 	})
 }
 

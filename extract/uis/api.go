@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -350,70 +349,27 @@ func optionalMissing(err error) bool {
 		mnemonic == mnemonicComponentMethod || mnemonic == mnemonicForbidden
 }
 
-// Internal response headers: the limits transport copies metadata.limits into them so
-// that pace (which sees the response, not its body) can read them. They never leave the
-// process.
-const (
-	headerMinuteRemaining = "X-Roster-Uis-Minute-Remaining"
-	headerMinuteReset     = "X-Roster-Uis-Minute-Reset"
-)
-
 // paceReserve is how many minute points pacing keeps: when fewer remain than this after
 // a reply, the next request waits for the minute budget to reset. One point is the cost
 // of the next request; keeping two leaves room for a login.user renewal.
 const paceReserve = 2
 
-// pace is the extract.ClientConfig.Pace of the Data API: when the minute budget is
-// (almost) spent, wait until it resets rather than run into -32029.
-func pace(resp *http.Response) time.Duration {
-	remaining, err := strconv.ParseInt(resp.Header.Get(headerMinuteRemaining), 10, 64)
-	if err != nil || remaining >= paceReserve {
+// pace is the extract.ClientConfig.Pace of the Data API: when the minute budget that a
+// reply's metadata.limits reports is (almost) spent, wait until it resets rather than
+// run into -32029.
+func pace(resp *http.Response, body []byte) time.Duration {
+	if resp.StatusCode != http.StatusOK {
 		return 0
 	}
-	reset, err := strconv.ParseInt(resp.Header.Get(headerMinuteReset), 10, 64)
-	if err != nil || reset <= 0 {
+	lim := findLimits(body)
+	if lim == nil || !lim.MinuteRemaining.Valid || lim.MinuteRemaining.Value >= paceReserve {
+		return 0
+	}
+	if !lim.MinuteReset.Valid || lim.MinuteReset.Value <= 0 {
 		return time.Second
 	}
-	return time.Duration(reset) * time.Second
+	return time.Duration(lim.MinuteReset.Value) * time.Second
 }
-
-// limitsTransport reads every 200 reply's body (within maxBody), copies its
-// metadata.limits into internal headers for pace, and hands the body on unchanged; a
-// read error is handed on too, after the bytes read, so the HTTP layer sees the same
-// failure it would have.
-type limitsTransport struct {
-	base    http.RoundTripper
-	maxBody int64
-}
-
-// RoundTrip implements http.RoundTripper.
-func (t limitsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusOK || resp.ContentLength > t.maxBody {
-		return resp, err
-	}
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
-	_ = resp.Body.Close()
-	var rest io.Reader = bytes.NewReader(data)
-	if readErr != nil {
-		rest = io.MultiReader(rest, errReader{readErr})
-	}
-	resp.Body = io.NopCloser(rest)
-	if readErr == nil {
-		if lim := findLimits(data); lim != nil && lim.MinuteRemaining.Valid {
-			resp.Header.Set(headerMinuteRemaining, strconv.FormatInt(lim.MinuteRemaining.Value, 10))
-			if lim.MinuteReset.Valid {
-				resp.Header.Set(headerMinuteReset, strconv.FormatInt(lim.MinuteReset.Value, 10))
-			}
-		}
-	}
-	return resp, nil
-}
-
-// errReader returns err on every read.
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // findLimits is the metadata.limits of a reply: in result.metadata, in
 // error.data.metadata, or beside them; nil when the reply has none.

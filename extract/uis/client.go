@@ -76,8 +76,8 @@ type Config struct {
 	// PageSize is the limit of get requests; default 1000, larger values are capped at
 	// 10000.
 	PageSize int
-	// HTTP configures the transport; New sets its Source, Classify and Pace, and wraps
-	// its Transport to read metadata.limits.
+	// HTTP configures the transport; New sets its Source, Classify and Pace (which reads
+	// each reply's metadata.limits).
 	HTTP extract.ClientConfig
 	// Now is the clock of session expiry; nil means HTTP.Now, else time.Now.
 	Now func() time.Time
@@ -181,15 +181,6 @@ func New(cfg Config) (*Client, error) {
 	hc.Source = cfg.Name
 	hc.Classify = classifier{secrets: c.secrets}.classify
 	hc.Pace = pace
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	maxBody := hc.MaxBodyBytes
-	if maxBody <= 0 {
-		maxBody = extract.DefaultMaxBodyBytes
-	}
-	hc.Transport = limitsTransport{base: base, maxBody: maxBody}
 	c.api = extract.NewClient(hc)
 	return c, nil
 }

@@ -476,7 +476,7 @@ func (c classifier) classifyToken(resp *http.Response, body []byte) error {
 
 // pace is the extract.ClientConfig.Pace of Zoom: a success that says no request of the
 // window remains (X-RateLimit-Remaining: 0) waits a second before the next request.
-func pace(resp *http.Response) time.Duration {
+func pace(resp *http.Response, _ []byte) time.Duration {
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return 0
 	}

@@ -229,7 +229,7 @@ func TestPace(t *testing.T) {
 		{name: "garbage", status: 200, header: http.Header{"X-Ratelimit-Remaining": {"none"}}},
 	}
 	for _, tc := range tests {
-		if got := pace(reply(tc.status, tc.header, "")); got != tc.want {
+		if got := pace(reply(tc.status, tc.header, ""), nil); got != tc.want {
 			t.Errorf("%s: pace = %s, want %s", tc.name, got, tc.want)
 		}
 	}
