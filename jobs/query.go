@@ -140,7 +140,14 @@ func text(v any) string {
 	case nil:
 		return ""
 	case time.Time:
-		return v.UTC().Format("2006-01-02 15:04:05Z07:00")
+		v = v.UTC()
+		if v.Hour() == 0 && v.Minute() == 0 && v.Second() == 0 && v.Nanosecond() == 0 {
+			return v.Format("2006-01-02") // a DATE, or a timestamp at midnight
+		}
+		if v.Nanosecond() != 0 {
+			return v.Format("2006-01-02 15:04:05.999999Z07:00")
+		}
+		return v.Format("2006-01-02 15:04:05Z07:00")
 	case []byte:
 		return string(v)
 	case string:
