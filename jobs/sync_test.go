@@ -283,6 +283,11 @@ func assertLakeMatchesWarehouse(t *testing.T, db *sql.DB, lake string) {
 			EXCEPT ALL SELECT * EXCLUDE (source) FROM read_parquet('` + lake + `/users_current/**/*.parquet', hive_partitioning = true))`,
 		"status rows differ": `SELECT count(*) FROM (SELECT * EXCLUDE (source) FROM user_status
 			EXCEPT ALL SELECT * EXCLUDE (source, run_date) FROM read_parquet('` + lake + `/user_status/**/*.parquet', hive_partitioning = true))`,
+		"flat groups differ": `SELECT count(*) FROM (SELECT * EXCLUDE (source) FROM user_groups
+			EXCEPT ALL SELECT * EXCLUDE (source) FROM read_parquet('` + lake + `/user_groups/**/*.parquet', hive_partitioning = true))`,
+		"flat phones differ": `SELECT count(*) FROM (SELECT * EXCLUDE (source) FROM user_phones
+			EXCEPT ALL SELECT * EXCLUDE (source) FROM read_parquet('` + lake + `/user_phones/**/*.parquet', hive_partitioning = true))`,
+		"people differ": `SELECT count(*) FROM (SELECT * FROM people EXCEPT ALL SELECT * FROM read_parquet('` + lake + `/people/current.parquet'))`,
 		"run ledger differs": `SELECT count(*) FROM (SELECT * FROM sync_runs
 			EXCEPT ALL SELECT * EXCLUDE (run_date) FROM read_parquet('` + lake + `/sync_runs/**/*.parquet', hive_partitioning = true))`,
 	}

@@ -88,6 +88,9 @@ func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
 	}
 	files := lakeFiles(t, w.Lake)
 	want := []string{
+		"people/current.parquet",
+		"user_groups/source=crm/current.parquet",
+		"user_phones/source=crm/current.parquet",
 		"users_current/source=crm/current.parquet",
 		"users_history/source=crm/run_date=2026-01-05/r0.parquet",
 		"users_history/source=crm/run_date=2026-01-06/r1.parquet",
@@ -95,9 +98,9 @@ func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
 	if strings.Join(files, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("lake files:\n%s\nwant:\n%s", strings.Join(files, "\n"), strings.Join(want, "\n"))
 	}
-	info, _ := os.Stat(filepath.Join(w.Lake, want[1]))
+	info, _ := os.Stat(filepath.Join(w.Lake, want[4]))
 
-	lost := filepath.Join(w.Lake, want[2])
+	lost := filepath.Join(w.Lake, want[5])
 	if err := os.Remove(lost); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +121,7 @@ func TestLakePublishesWhatACrashLeftUnpublished(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("a stale temporary file was left in the lake: %v", err)
 	}
-	again, _ := os.Stat(filepath.Join(w.Lake, want[1]))
+	again, _ := os.Stat(filepath.Join(w.Lake, want[4]))
 	if !again.ModTime().Equal(info.ModTime()) {
 		t.Error("an already published file was rewritten")
 	}

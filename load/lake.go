@@ -21,7 +21,8 @@ var validPartition = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 // lead(valid_from) over the user's versions, and the latest version is current. It: every committed source run gets
 // its users_history and user_status files, every finished run its sync_runs and
 // source_runs files, and each source in sources (and each source with a missing file)
-// gets its users_current file replaced. Files are written to a temporary name and
+// gets its users_current, user_groups and user_phones files replaced (and people, which
+// spans sources, with them). Files are written to a temporary name and
 // renamed; a file name carries its run_id, so publishing twice writes nothing twice,
 // and files that a crash left unpublished are published by the next call. A nil
 // sources means every source.
@@ -86,13 +87,24 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 			errs = append(errs, err)
 		}
 	}
+	refreshed := false
 	for source := range seen {
 		if !all && !refresh[source] || !validPartition.MatchString(source) {
 			continue
 		}
+		refreshed = true
 		errs = append(errs, w.replace(ctx, filepath.Join("users_current", "source="+source, "current.parquet"),
 			"SELECT * EXCLUDE (source, valid_to, is_current, is_deleted) FROM users_history WHERE source = "+lit(source)+
 				" AND is_current AND NOT is_deleted ORDER BY user_key"))
+		// Flat tables for BI tools that cannot read nested columns.
+		errs = append(errs, w.replace(ctx, filepath.Join("user_groups", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source) FROM user_groups WHERE source = "+lit(source)+" ORDER BY user_key, group_kind, group_id"))
+		errs = append(errs, w.replace(ctx, filepath.Join("user_phones", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source) FROM user_phones WHERE source = "+lit(source)+" ORDER BY user_key, phone_raw"))
+	}
+	if refreshed {
+		// people spans the sources of this warehouse.
+		errs = append(errs, w.replace(ctx, filepath.Join("people", "current.parquet"), "SELECT * FROM people ORDER BY person_key"))
 	}
 
 	finished, err := w.finishedRuns(ctx)
