@@ -22,8 +22,10 @@ const (
 )
 
 // Query runs one SQL statement on the warehouse at path and prints its result to out
-// in format. The warehouse is opened (and migrated) as by a sync.
-func Query(ctx context.Context, path, query, format string, out io.Writer) error {
+// in format. params are bound to the statement's $name placeholders (as text: cast in
+// SQL where another type is needed, e.g. $since::TIMESTAMPTZ). The warehouse is opened
+// (and migrated) as by a sync.
+func Query(ctx context.Context, path, query, format string, out io.Writer, params ...Param) error {
 	switch format {
 	case FormatTable, FormatCSV, FormatJSON:
 	default:
@@ -34,11 +36,28 @@ func Query(ctx context.Context, path, query, format string, out io.Writer) error
 		return err
 	}
 	defer w.Close()
-	return printQuery(ctx, w.DB(), query, format, out)
+	args := make([]any, len(params))
+	for i, p := range params {
+		args[i] = sql.Named(p.Name, p.Value)
+	}
+	return printQuery(ctx, w.DB(), query, format, out, args...)
 }
 
-func printQuery(ctx context.Context, db *sql.DB, query, format string, out io.Writer) error {
-	rows, err := db.QueryContext(ctx, query)
+// Param is a named query parameter ($name = Value).
+type Param struct{ Name, Value string }
+
+// ParseParam reads "name=value".
+func ParseParam(s string) (Param, error) {
+	name, value, ok := strings.Cut(s, "=")
+	name = strings.TrimPrefix(strings.TrimSpace(name), "$")
+	if !ok || name == "" {
+		return Param{}, fmt.Errorf("parameter %q: want name=value", s)
+	}
+	return Param{Name: name, Value: value}, nil
+}
+
+func printQuery(ctx context.Context, db *sql.DB, query, format string, out io.Writer, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sql: %s", firstLine(err.Error()))
 	}

@@ -33,6 +33,7 @@ Usage:
   roster sync    [--config FILE] [--source NAME]...   sync sources into the warehouse
   roster runs    [--config FILE] [--limit N]          show the run ledger
   roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
+                 [-f query.sql] [--param name=value]... ($name placeholders)
   roster demo    [--dir DIR]                          fake providers + two simulated days into ./demo
   roster version                                      print the version
 
@@ -72,12 +73,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		format  string
 		limit   int
 		dir     string
+		file    string
+		params  []string
 	)
 	switch cmd {
 	case "sync":
 		fs.StringArrayVar(&sources, "source", nil, "sync only this source (repeatable)")
 	case "sql":
 		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
+		fs.StringVarP(&file, "file", "f", "", "read the statement from this file")
+		fs.StringArrayVar(&params, "param", nil, "bind $name to value: --param name=value (repeatable)")
 	case "runs":
 		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
 		fs.IntVar(&limit, "limit", 10, "number of runs to show")
@@ -130,10 +135,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		case "runs":
 			return jobs.Query(ctx, cfg.Warehouse.DuckDB, jobs.RunsQuery(limit), format, stdout)
 		case "sql":
-			if fs.NArg() != 1 {
-				return usageError{`roster sql takes one SQL statement, e.g. roster sql "SELECT count(*) FROM users_current"`}
+			query, err := sqlText(file, fs.Args())
+			if err != nil {
+				return err
 			}
-			return jobs.Query(ctx, cfg.Warehouse.DuckDB, fs.Arg(0), format, stdout)
+			var bound []jobs.Param
+			for _, p := range params {
+				param, err := jobs.ParseParam(p)
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				bound = append(bound, param)
+			}
+			return jobs.Query(ctx, cfg.Warehouse.DuckDB, query, format, stdout, bound...)
 		}
 		return nil
 	}()
@@ -150,6 +164,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 	default:
 		fmt.Fprintf(stderr, "roster %s: %s\n", cmd, strings.TrimSpace(err.Error()))
 		return exitFailed
+	}
+}
+
+// sqlText is the statement of roster sql: from --file, or the one argument.
+func sqlText(file string, args []string) (string, error) {
+	switch {
+	case file != "" && len(args) > 0:
+		return "", usageError{"roster sql takes a statement or --file, not both"}
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", usageError{err.Error()}
+		}
+		return string(b), nil
+	case len(args) == 1:
+		return args[0], nil
+	default:
+		return "", usageError{`roster sql takes one SQL statement, e.g. roster sql "SELECT count(*) FROM users_current", or --file query.sql`}
 	}
 }
 

@@ -220,3 +220,37 @@ func TestWrongWorksectionKeyFailsOnlyThatSource(t *testing.T) {
 		t.Errorf("source_runs:\n%s", out)
 	}
 }
+
+func TestSQLFromAFileWithNamedParameters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 30})
+	srv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "k"}))
+	t.Cleanup(srv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, srv.URL, ""))
+	env := map[string]string{"CLOSE_KEY": "k"}
+	if code, _, stderr := runRoster(t, env, "sync", "--config", path); code != 0 {
+		t.Fatalf("sync: %s", stderr)
+	}
+	query := filepath.Join(dir, "q.sql")
+	if err := os.WriteFile(query, []byte("SELECT count(*) AS n FROM users_current\nWHERE source = $src AND valid_from <= $at::TIMESTAMPTZ;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runRoster(t, env, "sql", "--config", path, "-f", query, "--param", "src=close-main", "--param", "at=2100-01-01T00:00:00Z", "--format", "csv")
+	if code != 0 || out != fmt.Sprintf("n\n%d\n", len(pop.Day(0).People)) {
+		t.Errorf("exit %d, out %q, stderr %s", code, out, stderr)
+	}
+	code, out, _ = runRoster(t, env, "sql", "--config", path, "-f", query, "--param", "src=nope", "--param", "at=2100-01-01T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "(1 rows)") || !strings.Contains(out, "0") {
+		t.Errorf("table output: %d %q", code, out)
+	}
+	for _, args := range [][]string{
+		{"sql", "--config", path, "-f", filepath.Join(dir, "missing.sql")},
+		{"sql", "--config", path, "-f", query, "SELECT 1"},
+		{"sql", "--config", path, "-f", query, "--param", "novalue"},
+	} {
+		if code, _, stderr := runRoster(t, env, args...); code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, stderr)
+		}
+	}
+}
