@@ -39,6 +39,9 @@ type SyncOptions struct {
 	Parallel int
 	// Allocator is the Arrow allocator (nil: Go allocator); tests pass a checked one.
 	Allocator memory.Allocator
+	// Wait is how long to wait for another roster process holding the warehouse; 0
+	// fails at once.
+	Wait time.Duration
 	// PhoneCache bounds the phone numbers each source remembers (normalized this run or
 	// preloaded from the last one); 0 means 1<<18.
 	PhoneCache int
@@ -84,6 +87,11 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if err != nil {
 		return SyncResult{}, err
 	}
+	lock, err := AcquireLock(ctx, opts.Config.Warehouse.DuckDB, "sync", opts.Wait)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	defer lock.Release()
 	w, err := load.Open(ctx, opts.Config.Warehouse.DuckDB, opts.Config.Warehouse.Lake)
 	if err != nil {
 		return SyncResult{}, err

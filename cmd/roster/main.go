@@ -31,6 +31,9 @@ const (
 
 Usage:
   roster sync    [--config FILE] [--source NAME]...   sync sources into the warehouse
+                 [--wait DURATION]                     wait for another sync holding the warehouse
+                 [--summary-json FILE] [--metrics-file FILE]  reports for orchestrators and node_exporter
+  roster check   [--config FILE] [--source NAME]...   validate the config, reach and authenticate each source
   roster runs    [--config FILE] [--limit N]          show the run ledger
   roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
                  [-f query.sql] [--param name=value]... ($name placeholders)
@@ -75,10 +78,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		dir     string
 		file    string
 		params  []string
+		wait    time.Duration
+
+		summaryJSON, metricsFile string
 	)
 	switch cmd {
 	case "sync":
 		fs.StringArrayVar(&sources, "source", nil, "sync only this source (repeatable)")
+		fs.StringVar(&summaryJSON, "summary-json", "", "write the run summary as JSON to this file (for orchestrators)")
+		fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics to this file (node_exporter textfile collector)")
+		fs.DurationVar(&wait, "wait", 0, "wait this long for another roster sync holding the warehouse (default: fail at once)")
 	case "sql":
 		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
 		fs.StringVarP(&file, "file", "f", "", "read the statement from this file")
@@ -88,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		fs.IntVar(&limit, "limit", 10, "number of runs to show")
 	case "demo":
 		fs.StringVar(&dir, "dir", "./demo", "directory for the demo warehouse and lake")
+	case "check":
+		fs.StringArrayVar(&sources, "source", nil, "check only this source (repeatable)")
 	case "version":
 	default:
 		fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", cmd, usageHeader)
@@ -123,15 +134,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			if _, err := cfg.Select(sources); err != nil {
 				return usageError{err.Error()}
 			}
-			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log})
+			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait})
 			if err != nil {
 				return err
 			}
 			jobs.PrintSummary(stdout, res)
+			var reportErr error
+			if summaryJSON != "" {
+				reportErr = errors.Join(reportErr, jobs.WriteSummaryJSON(summaryJSON, res))
+			}
+			if metricsFile != "" {
+				reportErr = errors.Join(reportErr, jobs.WriteMetricsFile(metricsFile, res))
+			}
+			if reportErr != nil {
+				return reportErr
+			}
 			if res.Failed() {
 				return jobs.ErrSourcesFailed
 			}
 			return nil
+		case "check":
+			if _, err := cfg.Select(sources); err != nil {
+				return usageError{err.Error()}
+			}
+			return jobs.Check(ctx, jobs.CheckOptions{Config: cfg, Sources: sources, Out: stdout})
 		case "runs":
 			return jobs.Query(ctx, cfg.Warehouse.DuckDB, jobs.RunsQuery(limit), format, stdout)
 		case "sql":

@@ -254,3 +254,58 @@ func TestSQLFromAFileWithNamedParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckReachesEverySourceAndNamesWhatFailed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 20})
+	closeSrv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "k"}))
+	t.Cleanup(closeSrv.Close)
+	wsSrv := httptest.NewServer(wsfake.New(pop, wsfake.Options{APIKey: "right-ws-key"}))
+	t.Cleanup(wsSrv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, closeSrv.URL, "")+fmt.Sprintf(`  - name: ws
+    provider: worksection
+    base_url: %s/api/admin/v2/
+    auth: { api_key: "${WS_KEY}" }
+`, wsSrv.URL))
+	code, out, _ := runRoster(t, map[string]string{"CLOSE_KEY": "k", "WS_KEY": "right-ws-key"}, "check", "--config", path)
+	if code != 0 || !strings.Contains(out, "close-main (close): ok") || !strings.Contains(out, "ws (worksection): ok") {
+		t.Errorf("all good: exit %d\n%s", code, out)
+	}
+	code, out, stderr := runRoster(t, map[string]string{"CLOSE_KEY": "k", "WS_KEY": "wrong-ws-key"}, "check", "--config", path)
+	if code != 1 || !strings.Contains(out, "close-main (close): ok") || !strings.Contains(out, "ws (worksection): FAILED: ws: ") ||
+		!strings.Contains(out, "check the source's auth in roster.yaml") || strings.Contains(out+stderr, "wrong-ws-key") {
+		t.Errorf("a wrong key: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster.duckdb")); err == nil {
+		t.Error("roster check created the warehouse; it must not touch it")
+	}
+}
+
+func TestSyncWritesSummaryJSONAndMetrics(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pop := synth.New(synth.Config{Seed: 3, Size: 20})
+	srv := httptest.NewServer(fake.New(pop, fake.Options{APIKey: "k"}))
+	t.Cleanup(srv.Close)
+	path := writeConfig(t, dir, closeConfig(dir, srv.URL, ""))
+	summary, metrics := filepath.Join(dir, "summary.json"), filepath.Join(dir, "roster.prom")
+	code, _, stderr := runRoster(t, map[string]string{"CLOSE_KEY": "k"}, "sync", "--config", path, "--summary-json", summary, "--metrics-file", metrics)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := os.ReadFile(summary)
+	if err != nil || !strings.Contains(string(s), `"status":"succeeded"`) && !strings.Contains(string(s), `"status": "succeeded"`) {
+		t.Errorf("summary %s (%v)", s, err)
+	}
+	m, err := os.ReadFile(metrics)
+	if err != nil || !strings.Contains(string(m), `roster_source_up{provider="close",source="close-main"} 1`) {
+		t.Errorf("metrics:\n%s (%v)", m, err)
+	}
+	code, _, _ = runRoster(t, map[string]string{"CLOSE_KEY": "wrong"}, "sync", "--config", path, "--metrics-file", metrics)
+	m, _ = os.ReadFile(metrics)
+	if code != 1 || !strings.Contains(string(m), `roster_source_up{provider="close",source="close-main"} 0`) ||
+		!strings.Contains(string(m), `roster_source_last_success_timestamp_seconds{provider="close",source="close-main"}`) {
+		t.Errorf("after a failure: exit %d, metrics:\n%s", code, m)
+	}
+}
