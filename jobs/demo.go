@@ -5,19 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/extract/synth"
-	uisfake "github.com/roster-etl/roster/extract/uis/fake"
-	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
-	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
 	"github.com/roster-etl/roster/jobs/config"
 	"github.com/roster-etl/roster/load"
 )
@@ -32,9 +26,6 @@ type DemoOptions struct {
 	// Size is the synthetic population (default 300 people).
 	Size int
 }
-
-// demoKey is the API key the demo's fake Close accepts; it is not a secret.
-const demoKey = "demo-close-api-key"
 
 // Demo serves fake Close, Worksection, Zoom Contact Center and UIS APIs on loopback, syncs two simulated days of a synthetic
 // directory into a fresh warehouse and lake under opts.Dir, and prints sample answers.
@@ -51,65 +42,16 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 			return fmt.Errorf("demo: resetting %s: %w", p, err)
 		}
 	}
-	pop := synth.New(synth.Config{Seed: 2026, Size: opts.Size})
-	closeFake := fake.New(pop, fake.Options{APIKey: demoKey})
-	wsFake := wsfake.New(pop, wsfake.Options{APIKey: demoKey})
-	closeAddr, stopClose, err := serveLoopback(closeFake)
+	fakes, err := StartFakes(synth.New(synth.Config{Seed: 2026, Size: opts.Size}))
 	if err != nil {
 		return err
 	}
-	defer stopClose()
-	wsAddr, stopWS, err := serveLoopback(wsFake)
-	if err != nil {
-		return err
-	}
-	defer stopWS()
-	zoomFake := zoomfake.New(pop, zoomfake.Options{})
-	zoomAddr, stopZoom, err := serveLoopback(zoomFake)
-	if err != nil {
-		return err
-	}
-	defer stopZoom()
-	uisFake := uisfake.New(pop, uisfake.Options{})
-	uisAddr, stopUIS, err := serveLoopback(uisFake)
-	if err != nil {
-		return err
-	}
-	defer stopUIS()
-
+	defer fakes.Stop()
+	pop := fakes.Population
 	// The demo's config is written beside its warehouse, so the user can query it with
-	// roster sql --config; the keys are the fakes', not secrets.
-	yaml := fmt.Sprintf(`# Written by roster demo. The fake providers it names are gone once the demo
-# ends; the warehouse stays for roster sql and roster runs.
-warehouse:
-  duckdb: %q
-  lake: %q
-sources:
-  - name: close-demo
-    provider: close
-    base_url: http://%s/api/v1
-    auth: { api_key: %q }
-    default_region: US
-  - name: worksection-demo
-    provider: worksection
-    base_url: http://%s/api/admin/v2/
-    auth: { api_key: %q }
-    default_region: US
-    timezone: %s
-  - name: zoom-cc-demo
-    provider: zoom_contact_center
-    base_url: http://%s/v2
-    token_url: http://%s/oauth/token
-    auth: { account_id: %q, client_id: %q, client_secret: %q }
-  - name: uis-demo
-    provider: uis
-    base_url: http://%s/v2.0
-    auth: { login: %q, password: %q }
-    default_region: RU
-    timezone: Europe/Moscow
-`, "roster.duckdb", "lake", closeAddr, demoKey, wsAddr, demoKey, wsFake.Location(),
-		zoomAddr, zoomAddr, zoomFake.AccountID(), zoomFake.ClientID(), zoomFake.ClientSecret(),
-		uisAddr, uisfake.DefaultLogin, uisfake.DefaultPassword)
+	// roster sql --config.
+	yaml := fakes.ConfigYAML("# Written by roster demo. The fake providers it names are gone once the demo\n# ends; the warehouse stays for roster sql and roster runs.\n",
+		"roster.duckdb", "lake")
 	cfgPath := filepath.Join(opts.Dir, "roster.yaml")
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -122,12 +64,9 @@ sources:
 		return fmt.Errorf("demo config: %w", err)
 	}
 	fmt.Fprintf(opts.Out, "roster demo: fake Close at http://%s, Worksection at http://%s,\nZoom Contact Center at http://%s and UIS at http://%s; %d synthetic people; warehouse %s\n\n",
-		closeAddr, wsAddr, zoomAddr, uisAddr, opts.Size, db)
+		fakes.Addrs["close"], fakes.Addrs["worksection"], fakes.Addrs["zoom_contact_center"], fakes.Addrs["uis"], opts.Size, db)
 	for day := 0; day < 2; day++ {
-		closeFake.SetDay(day)
-		wsFake.SetDay(day)
-		zoomFake.SetDay(day)
-		uisFake.SetDay(day)
+		fakes.SetDay(day)
 		simulated := pop.Day(day).Date.Add(2 * time.Hour) // the nightly run at 02:00
 		started := time.Now()
 		res, err := Sync(ctx, SyncOptions{Config: cfg, Logger: opts.Logger,
@@ -156,17 +95,6 @@ sources:
 	}
 	fmt.Fprintf(opts.Out, "Ask your own: roster sql --config %s \"SELECT count(*) FROM users_current\"\nThe demo lake (Parquet) is in %s\n", cfgPath, lake)
 	return nil
-}
-
-// serveLoopback serves h on an ephemeral loopback port until stop is called.
-func serveLoopback(h http.Handler) (addr string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("demo: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	return ln.Addr().String(), func() { srv.Close() }, nil
 }
 
 // demoQuestions are the sample answers the demo prints: a title and its SQL.

@@ -38,6 +38,7 @@ Usage:
   roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
                  [-f query.sql] [--param name=value]... ($name placeholders)
   roster demo    [--dir DIR]                          fake providers + two simulated days into ./demo
+  roster fakes   [--seed N] [--size N] [--day D]      serve all fake providers on loopback, print a config
   roster version                                      print the version
 
 Common flags: --log-level debug|info|warn|error, --log-format auto|json|console
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		wait    time.Duration
 
 		summaryJSON, metricsFile string
+		seed                     int64
+		size, day                int
 	)
 	switch cmd {
 	case "sync":
@@ -99,6 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		fs.StringVar(&dir, "dir", "./demo", "directory for the demo warehouse and lake")
 	case "check":
 		fs.StringArrayVar(&sources, "source", nil, "check only this source (repeatable)")
+	case "fakes":
+		fs.Int64Var(&seed, "seed", 2026, "synthetic population seed")
+		fs.IntVar(&size, "size", 300, "people in the synthetic population")
+		fs.IntVar(&day, "day", 0, "simulated day to serve")
 	case "version":
 	default:
 		fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", cmd, usageHeader)
@@ -124,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return nil
 		case "demo":
 			return jobs.Demo(ctx, jobs.DemoOptions{Dir: dir, Logger: log, Out: stdout})
+		case "fakes":
+			return jobs.ServeFakes(ctx, jobs.FakesOptions{Seed: seed, Size: size, Day: day, Out: stdout})
 		}
 		cfg, err := config.Load(*configPath, env)
 		if err != nil {

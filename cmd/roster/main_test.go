@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -307,5 +308,36 @@ func TestSyncWritesSummaryJSONAndMetrics(t *testing.T) {
 	if code != 1 || !strings.Contains(string(m), `roster_source_up{provider="close",source="close-main"} 0`) ||
 		!strings.Contains(string(m), `roster_source_last_success_timestamp_seconds{provider="close",source="close-main"}`) {
 		t.Errorf("after a failure: exit %d, metrics:\n%s", code, m)
+	}
+}
+
+func TestFakesServeAConfigThatSyncs(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"fakes", "--size", "25"}, pw, io.Discard, func(string) (string, bool) { return "", false })
+		pw.Close()
+	}()
+	// The config ends with the UIS source's time zone line.
+	var cfg strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		cfg.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "timezone: Europe/Moscow") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	dir := t.TempDir()
+	path := writeConfig(t, dir, cfg.String())
+	code, out, stderr := runRoster(t, nil, "sync", "--config", path)
+	cancel()
+	if code != 0 || strings.Count(out, " succeeded ") != 4 {
+		t.Errorf("sync against roster fakes: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if c := <-done; c != 0 {
+		t.Errorf("roster fakes exited %d", c)
 	}
 }
