@@ -1,11 +1,18 @@
 package jobs_test
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/roster-etl/roster/extract/close/fake"
+	"github.com/roster-etl/roster/jobs"
 )
 
 // fingerprint summarizes users_history so a test can prove it did not change.
@@ -150,4 +157,82 @@ func TestUsersShiftingBetweenPagesCauseNoDuplicateNorDeletion(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDryRunReportsChangesAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 60, "")
+	// Before any sync: everything would be new, and no warehouse is created.
+	h.fake.SetDay(0)
+	res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: h.cfg, Logger: zerolog.Nop(), DryRun: true})
+	if err != nil || res.Failed() || !res.DryRun {
+		t.Fatalf("dry run: %v %+v", err, res)
+	}
+	if r := res.Sources[0]; r.Inserted != int64(len(h.pop.Day(0).People)) {
+		t.Errorf("first dry run: %+v", r)
+	}
+	if _, err := os.Stat(h.cfg.Warehouse.DuckDB); !os.IsNotExist(err) {
+		t.Fatalf("a dry run created the warehouse: %v", err)
+	}
+	h.sync(t, 0)
+	state := func() string {
+		db := h.db(t)
+		return fmt.Sprintf("%s|%d|%d|%s", fingerprint(t, db), queryInt(t, db, `SELECT count(*) FROM sync_runs`),
+			queryInt(t, db, `SELECT count(*) FROM user_status`), lakeListing(t, h.cfg.Warehouse.Lake))
+	}
+	before := state()
+	h.fake.SetDay(1)
+	res, err = jobs.Sync(context.Background(), jobs.SyncOptions{Config: h.cfg, Logger: zerolog.Nop(), DryRun: true})
+	if err != nil || res.Failed() {
+		t.Fatalf("dry run: %v %+v", err, res)
+	}
+	if after := state(); after != before {
+		t.Error("a dry run changed the warehouse or the lake")
+	}
+	want := h.sync(t, 1).Sources[0] // the real run of the same day
+	got := res.Sources[0]
+	if got.Inserted != want.Inserted || got.Updated != want.Updated || got.Deleted != want.Deleted || got.Unchanged != want.Unchanged {
+		t.Errorf("dry run predicted %+v, the sync did %+v", got, want)
+	}
+}
+
+// lakeListing names every file under the lake with its size.
+func lakeListing(t *testing.T, root string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s:%d;", path, info.Size())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestExportRebuildsALostLake(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 40, "")
+	h.sync(t, 0)
+	h.sync(t, 1)
+	if err := os.RemoveAll(h.cfg.Warehouse.Lake); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := jobs.Export(context.Background(), h.cfg, "", 0, &out); err != nil {
+		t.Fatal(err)
+	}
+	assertLakeMatchesWarehouse(t, h.db(t), h.cfg.Warehouse.Lake)
+	other := filepath.Join(t.TempDir(), "lake2")
+	if err := jobs.Export(context.Background(), h.cfg, other, 0, &out); err != nil {
+		t.Fatal(err)
+	}
+	assertLakeMatchesWarehouse(t, h.db(t), other)
 }

@@ -11,7 +11,11 @@ import (
 // PrintSummary prints the per-source outcome of a run as a table.
 func PrintSummary(out io.Writer, res SyncResult) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "run %s: %s\n", res.Run.RunID, res.Run.Status)
+	if res.DryRun {
+		fmt.Fprintf(tw, "dry run %s: %s — what a sync would do; nothing was written\n", res.Run.RunID, res.Run.Status)
+	} else {
+		fmt.Fprintf(tw, "run %s: %s\n", res.Run.RunID, res.Run.Status)
+	}
 	fmt.Fprintln(tw, "SOURCE\tSTATUS\tUSERS\tNEW\tCHANGED\tDELETED\tUNCHANGED\tREQUESTS\tRETRIES\tTHROTTLED\tDURATION")
 	for _, r := range res.Sources {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.Source, r.Status, r.Records, r.Inserted, r.Updated,

@@ -39,6 +39,9 @@ type SyncOptions struct {
 	Parallel int
 	// Allocator is the Arrow allocator (nil: Go allocator); tests pass a checked one.
 	Allocator memory.Allocator
+	// DryRun extracts and transforms every source and reports what the merge would do
+	// (counts and data quality) without writing to the warehouse or the lake.
+	DryRun bool
 	// Wait is how long to wait for another roster process holding the warehouse; 0
 	// fails at once.
 	Wait time.Duration
@@ -54,6 +57,8 @@ var errEnough = errors.New("enough")
 type SyncResult struct {
 	Run     load.SyncRun
 	Sources []load.SourceRun
+	// DryRun marks a result that was computed and not written.
+	DryRun bool
 }
 
 // Failed reports whether any source failed.
@@ -87,12 +92,21 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if err != nil {
 		return SyncResult{}, err
 	}
-	lock, err := AcquireLock(ctx, opts.Config.Warehouse.DuckDB, "sync", opts.Wait)
-	if err != nil {
-		return SyncResult{}, err
+	if !opts.DryRun { // a dry run writes nothing, not even the lock file
+		lock, err := AcquireLock(ctx, opts.Config.Warehouse.DuckDB, "sync", opts.Wait)
+		if err != nil {
+			return SyncResult{}, err
+		}
+		defer lock.Release()
 	}
-	defer lock.Release()
-	w, err := load.Open(ctx, opts.Config.Warehouse.DuckDB, opts.Config.Warehouse.Lake)
+	dbPath, lake := opts.Config.Warehouse.DuckDB, opts.Config.Warehouse.Lake
+	if opts.DryRun {
+		lake = ""
+		if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+			dbPath = "" // nothing synced yet: compare with an empty in-memory warehouse
+		}
+	}
+	w, err := load.Open(ctx, dbPath, lake)
 	if err != nil {
 		return SyncResult{}, err
 	}
@@ -106,16 +120,26 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		RunID: runID.String(), StartedAt: opts.Now().UTC(), RosterVersion: Version, ConfigHash: opts.Config.Hash,
 	}}
 	log := opts.Logger.With().Str("run_id", res.Run.RunID).Logger()
-	if err := w.BeginRun(ctx, res.Run); err != nil {
-		return res, err
-	}
-	// Files of earlier committed runs that a crash left unpublished go out first.
-	if err := w.PublishLake(ctx, []string{}); err != nil {
-		log.Warn().Err(err).Msg("publishing earlier runs to the lake")
+	if !opts.DryRun {
+		if err := w.BeginRun(ctx, res.Run); err != nil {
+			return res, err
+		}
+		// Files of earlier committed runs that a crash left unpublished go out first.
+		if err := w.PublishLake(ctx, []string{}); err != nil {
+			log.Warn().Err(err).Msg("publishing earlier runs to the lake")
+		}
 	}
 	log.Info().Int("sources", len(sources)).Msg("sync started")
 
 	stagingRoot := w.Path() + ".staging"
+	if opts.DryRun {
+		tmp, err := os.MkdirTemp("", "roster-dry-run-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(tmp)
+		stagingRoot = tmp
+	}
 	runs := make([]load.SourceRun, len(sources))
 	var mergeMu sync.Mutex // one writer: merges are serialized, extraction is not
 	var wg sync.WaitGroup
@@ -154,6 +178,11 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	res.Run.FinishedAt = opts.Now().UTC()
 	// The ledger outcome is recorded even when the caller's context was cancelled.
 	finishCtx := context.WithoutCancel(ctx)
+	if opts.DryRun {
+		res.DryRun = true
+		log.Info().Str("status", res.Run.Status).Msg("dry run finished; nothing was written")
+		return res, nil
+	}
 	if err := w.FinishRun(finishCtx, res.Run); err != nil {
 		return res, err
 	}
@@ -177,6 +206,9 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		run.FinishedAt = opts.Now().UTC()
 		run.Error = oneLine(sourceError(src.Name, err))
 		log.Error().Str("error", run.Error).Msg("source failed; its history is unchanged")
+		if opts.DryRun {
+			return run
+		}
 		mergeMu.Lock()
 		defer mergeMu.Unlock()
 		if err := w.RecordFailure(context.WithoutCancel(ctx), run); err != nil {
@@ -229,7 +261,11 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	run.Complete = true
 	run.FinishedAt = opts.Now().UTC()
 	mergeMu.Lock()
-	merged, err := w.Merge(ctx, run, staged)
+	apply := w.Merge
+	if opts.DryRun {
+		apply = w.Preview
+	}
+	merged, err := apply(ctx, run, staged)
 	mergeMu.Unlock()
 	if err != nil {
 		run.Records, run.Duplicates = merged.Records, merged.Duplicates

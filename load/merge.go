@@ -119,6 +119,16 @@ func (w *Warehouse) RecordFailure(ctx context.Context, r SourceRun) error {
 // the row with its counts. Versions open at r.StartedAt. Hashing and diffing happen
 // on staged tables before the transaction; the transaction only applies the result.
 func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
+	return w.merge(ctx, r, staged, false)
+}
+
+// Preview computes what Merge would do — the counts of new, changed, deleted and
+// unchanged users and the data-quality report — and changes nothing.
+func (w *Warehouse) Preview(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
+	return w.merge(ctx, r, staged, true)
+}
+
+func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRun bool) (SourceRun, error) {
 	if !r.Complete {
 		return r, errors.New("merge: only a complete listing can be merged")
 	}
@@ -178,6 +188,12 @@ func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (Sour
 		return r, err
 	}
 	r.Status = StatusSucceeded
+	if dryRun {
+		for _, t := range []string{"stage_users", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
+			_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
+		}
+		return r, nil
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return r, err

@@ -30,14 +30,14 @@ type Warehouse struct {
 	Lake string
 }
 
-// Open opens (creating if needed) the DuckDB file at path, applies pending migrations
+// Open opens (creating if needed) the DuckDB file at path ("" for an in-memory
+// warehouse), applies pending migrations
 // in one transaction, and refuses a warehouse written by a newer roster.
 func Open(ctx context.Context, path, lake string) (*Warehouse, error) {
-	if path == "" {
-		return nil, errors.New("warehouse: no duckdb path configured")
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("warehouse %s: %w", path, err)
+	if path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("warehouse %s: %w", path, err)
+		}
 	}
 	db, err := sql.Open("duckdb", path)
 	if err == nil {

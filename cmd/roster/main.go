@@ -31,6 +31,7 @@ const (
 
 Usage:
   roster sync    [--config FILE] [--source NAME]...   sync sources into the warehouse
+                 [--dry-run]                           report what would change, write nothing
                  [--wait DURATION]                     wait for another sync holding the warehouse
                  [--summary-json FILE] [--metrics-file FILE]  reports for orchestrators and node_exporter
   roster check   [--config FILE] [--source NAME]...   validate the config, reach and authenticate each source
@@ -38,6 +39,7 @@ Usage:
   roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
                  [-f query.sql] [--param name=value]... ($name placeholders)
   roster demo    [--dir DIR]                          fake providers + two simulated days into ./demo
+  roster export  [--config FILE] [--lake DIR]         rebuild the Parquet lake from the warehouse
   roster fakes   [--seed N] [--size N] [--day D]      serve all fake providers on loopback, print a config
   roster version                                      print the version
 
@@ -83,11 +85,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 
 		summaryJSON, metricsFile string
 		seed                     int64
+		dryRun                   bool
 		size, day                int
 	)
 	switch cmd {
 	case "sync":
 		fs.StringArrayVar(&sources, "source", nil, "sync only this source (repeatable)")
+		fs.BoolVar(&dryRun, "dry-run", false, "extract and transform, report what would change, write nothing")
 		fs.StringVar(&summaryJSON, "summary-json", "", "write the run summary as JSON to this file (for orchestrators)")
 		fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics to this file (node_exporter textfile collector)")
 		fs.DurationVar(&wait, "wait", 0, "wait this long for another roster sync holding the warehouse (default: fail at once)")
@@ -102,6 +106,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		fs.StringVar(&dir, "dir", "./demo", "directory for the demo warehouse and lake")
 	case "check":
 		fs.StringArrayVar(&sources, "source", nil, "check only this source (repeatable)")
+	case "export":
+		fs.StringVar(&dir, "lake", "", "lake directory to (re)build (default: warehouse.lake of the config)")
 	case "fakes":
 		fs.Int64Var(&seed, "seed", 2026, "synthetic population seed")
 		fs.IntVar(&size, "size", 300, "people in the synthetic population")
@@ -143,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			if _, err := cfg.Select(sources); err != nil {
 				return usageError{err.Error()}
 			}
-			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait})
+			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait, DryRun: dryRun})
 			if err != nil {
 				return err
 			}
@@ -167,6 +173,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 				return usageError{err.Error()}
 			}
 			return jobs.Check(ctx, jobs.CheckOptions{Config: cfg, Sources: sources, Out: stdout})
+		case "export":
+			return jobs.Export(ctx, cfg, dir, wait, stdout)
 		case "runs":
 			return jobs.Query(ctx, cfg.Warehouse.DuckDB, jobs.RunsQuery(limit), format, stdout)
 		case "sql":
