@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -25,6 +26,8 @@ type stagingSink struct {
 	sb        *transform.StatusBatch
 	seq       int64
 	nStatuses int64
+	// received counts users received, for the progress display (read concurrently).
+	received atomic.Int64
 	// fields counts the users carrying each provider field name, for schema drift. It
 	// holds at most maxFieldNames names, so a provider inventing a field per user cannot
 	// grow it without bound; the overflow is counted under overflowField.
@@ -69,6 +72,7 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 		}
 		s.ub.Append(s.mapper.User(u), s.seq)
 		s.seq++
+		s.received.Add(1)
 		if s.ub.Len() >= s.batchSize {
 			if err := s.flushUsers(); err != nil {
 				return err

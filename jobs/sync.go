@@ -42,6 +42,8 @@ type SyncOptions struct {
 	// DryRun extracts and transforms every source and reports what the merge would do
 	// (counts and data quality) without writing to the warehouse or the lake.
 	DryRun bool
+	// Progress, when set, shows a live bar per source (on a terminal).
+	Progress *Progress
 	// Wait is how long to wait for another roster process holding the warehouse; 0
 	// fails at once.
 	Wait time.Duration
@@ -244,7 +246,12 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		return fail(err)
 	}
 	log.Info().Int("phones_preloaded", preloaded).Msg("extracting")
+	var bar *sourceProgress
+	if opts.Progress != nil {
+		bar = opts.Progress.track(src.Name, &sink.received, extractor.Stats)
+	}
 	extractErr := extractor.Extract(ctx, sink)
+	bar.finish(extractErr == nil)
 	var known []string // nil: the source has no catalogue, every field counts as known
 	if cat, ok := extractor.(extract.FieldCatalog); ok {
 		known = cat.KnownFields()

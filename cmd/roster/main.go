@@ -149,7 +149,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			if _, err := cfg.Select(sources); err != nil {
 				return usageError{err.Error()}
 			}
-			res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait, DryRun: dryRun})
+			opts := jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait, DryRun: dryRun}
+			if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) && *logFormat != "json" {
+				// Live bars on a terminal; the logs print above them.
+				progress := jobs.NewProgress(stderr)
+				plog, err := newLogger(progress.Writer(), *logLevel, "console")
+				if err != nil {
+					return err
+				}
+				opts.Progress, opts.Logger = progress, plog
+			}
+			res, err := jobs.Sync(ctx, opts)
+			if opts.Progress != nil {
+				opts.Progress.Wait()
+			}
 			if err != nil {
 				return err
 			}
