@@ -50,7 +50,7 @@ func (p *Progress) track(name string, users *atomic.Int64, stats func() extract.
 	})
 	bar := p.p.New(0, mpb.SpinnerStyle(),
 		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR),
-			decor.OnAbort(decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace), "done"), "FAILED")),
+			decor.OnAbort(decor.OnComplete(decor.Elapsed(decor.ET_STYLE_GO, decor.WCSyncSpace), "done "), "FAILED ")),
 		mpb.AppendDecorators(info),
 	)
 	sp := &sourceProgress{bar: bar, users: users, stats: stats, stop: make(chan struct{}), done: make(chan struct{})}
