@@ -72,9 +72,10 @@ GROUP BY coalesce(email_normalized, user_key), email_normalized;
 -- Headcount at the end of each UTC day the history covers, per source, role and
 -- activity.
 CREATE VIEW headcount_daily AS
+-- Days are UTC whatever the session's TimeZone setting.
 WITH bounds AS (
-    SELECT min(valid_from)::DATE AS first_day,
-           greatest(max(valid_from), (SELECT max(started_at) FROM sync_runs))::DATE AS last_day
+    SELECT (min(valid_from) AT TIME ZONE 'UTC')::DATE AS first_day,
+           (greatest(max(valid_from), (SELECT max(started_at) FROM sync_runs)) AT TIME ZONE 'UTC')::DATE AS last_day
     FROM users_history
 ),
 days AS (
@@ -83,7 +84,7 @@ days AS (
 SELECT d.day, h.source, h.provider, h.role, h.is_active, count(*) AS users
 FROM days d
 JOIN users_history h
-  ON h.valid_from < (d.day + INTERVAL 1 DAY)
- AND (h.valid_to IS NULL OR h.valid_to >= (d.day + INTERVAL 1 DAY))
+  ON h.valid_from < ((d.day + INTERVAL 1 DAY) AT TIME ZONE 'UTC')
+ AND (h.valid_to IS NULL OR h.valid_to >= ((d.day + INTERVAL 1 DAY) AT TIME ZONE 'UTC'))
  AND NOT h.is_deleted
 GROUP BY ALL;
