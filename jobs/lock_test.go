@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/jobs"
 )
 
@@ -43,4 +46,43 @@ func TestOneWriterAtATime(t *testing.T) {
 		t.Fatalf("a writer waiting for a release: %v", err)
 	}
 	second.Release()
+}
+
+func TestTwoSyncsOnOneWarehouse(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 40, "")
+	h.fake.Inject(fake.Fault{Path: "/api/v1/user/", Kind: fake.Slow, Delay: 1500 * time.Millisecond})
+	at := h.pop.Day(0).Date.Add(2 * time.Hour)
+	sync := func(wait time.Duration) (jobs.SyncResult, error) {
+		return jobs.Sync(context.Background(), jobs.SyncOptions{Config: h.cfg, Logger: zerolog.Nop(), Wait: wait, Now: func() time.Time { return at }})
+	}
+	first := make(chan error, 1)
+	go func() {
+		res, err := sync(0)
+		if err == nil && res.Failed() {
+			err = errors.New("first sync failed")
+		}
+		first <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // the first sync is inside its slow listing
+
+	_, err := sync(0)
+	if !errors.Is(err, jobs.ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(err.Error(), "roster sync") {
+		t.Errorf("a second sync: %v; want it to fail fast naming the holder", err)
+	}
+	res, err := sync(30 * time.Second)
+	if err != nil || res.Failed() {
+		t.Fatalf("a waiting sync: %v %+v", err, res.Sources)
+	}
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatal("the waiting sync finished before the first one")
+	}
+	if r := res.Sources[0]; r.Unchanged != r.Records {
+		t.Errorf("the waiting sync ran after the first one, so it finds nothing new: %+v", r)
+	}
 }

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/roster-etl/roster/jobs"
 	"github.com/roster-etl/roster/load"
 )
@@ -408,6 +411,32 @@ func assertNoTempFiles(t *testing.T, dir string) {
 	for _, e := range entries {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+// TestMetricsFileParsesWithThePrometheusTextParser reads the file back with the parser
+// node_exporter's textfile collector uses.
+func TestMetricsFileParsesWithThePrometheusTextParser(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "roster.prom")
+	if err := jobs.WriteMetricsFile(path, reportResult(0, false)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(f)
+	if err != nil {
+		t.Fatalf("the Prometheus text parser rejects the file: %v", err)
+	}
+	for _, name := range []string{jobs.MetricSourceUp, jobs.MetricSourceLastSuccess, jobs.MetricRunSuccess, jobs.MetricSourceQualityRows} {
+		fam, ok := fams[name]
+		if !ok || fam.GetType() != dto.MetricType_GAUGE || len(fam.GetMetric()) == 0 || fam.GetHelp() == "" {
+			t.Errorf("%s: missing, not a gauge, or without HELP: %v", name, fam)
 		}
 	}
 }

@@ -184,3 +184,51 @@ sources:
 		t.Errorf("second night: preloaded %d, hits %d, misses %d: want nearly every number a hit", pre, hits, misses)
 	}
 }
+
+// TestUsersAsOfAgreesWithEveryRunsCurrentDirectory is a property of the history: for
+// every run, users_as_of(the run's end) is exactly the users_current the run left.
+func TestUsersAsOfAgreesWithEveryRunsCurrentDirectory(t *testing.T) {
+	t.Parallel()
+	fakes, err := jobs.StartFakes(synth.New(synth.Config{Seed: 77, Size: 50}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fakes.Stop)
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fakes.ConfigYAML("", filepath.Join(dir, "r.duckdb"), filepath.Join(dir, "lake"))), "roster.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const snapshot = `SELECT md5(coalesce(string_agg(user_key || ':' || row_hash, ',' ORDER BY user_key), '')) FROM `
+	type observed struct {
+		at      time.Time
+		current string
+	}
+	var runs []observed
+	for day := 0; day < 6; day++ {
+		fakes.SetDay(day)
+		start := fakes.Population.Day(day).Date.Add(2 * time.Hour)
+		tick := time.Duration(0)
+		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(),
+			Now: func() time.Time { tick += time.Millisecond; return start.Add(tick) }})
+		if err != nil || res.Failed() {
+			t.Fatalf("day %d: %v %+v", day, err, res.Sources)
+		}
+		var cur string
+		w := (&harness{cfg: cfg}).db(t)
+		if err := w.QueryRow(snapshot + `users_current`).Scan(&cur); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, observed{res.Run.FinishedAt, cur})
+	}
+	db := (&harness{cfg: cfg}).db(t)
+	for i, r := range runs {
+		var asOf string
+		if err := db.QueryRow(snapshot+`users_as_of($1::TIMESTAMPTZ)`, r.at.Format(time.RFC3339Nano)).Scan(&asOf); err != nil {
+			t.Fatal(err)
+		}
+		if asOf != r.current {
+			t.Errorf("run %d (%s): users_as_of differs from the users_current the run left", i, r.at)
+		}
+	}
+}
