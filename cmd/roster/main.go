@@ -144,6 +144,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		if err != nil {
 			return err
 		}
+		if info, err := os.Stat(*configPath); err == nil && info.Mode().Perm()&0o044 != 0 {
+			log.Warn().Str("config", *configPath).Str("mode", info.Mode().Perm().String()).
+				Msg("the config file is readable by other users; keep secrets in ${VAR} or *_file, or chmod 600 it")
+		}
 		switch cmd {
 		case "sync":
 			if _, err := cfg.Select(sources); err != nil {

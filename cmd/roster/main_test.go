@@ -341,3 +341,18 @@ func TestFakesServeAConfigThatSyncs(t *testing.T) {
 		t.Errorf("roster fakes exited %d", c)
 	}
 }
+
+func TestAConfigReadableByOthersIsWarnedAbout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := writeConfig(t, dir, closeConfig(dir, "http://127.0.0.1:1", ""))
+	for mode, warned := range map[os.FileMode]bool{0o600: false, 0o644: true} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, _, stderr := runRoster(t, map[string]string{"CLOSE_KEY": "k"}, "runs", "--config", path, "--log-format", "json")
+		if got := strings.Contains(stderr, "readable by other users"); got != warned {
+			t.Errorf("mode %o: warned %v, want %v: %s", mode, got, warned, stderr)
+		}
+	}
+}
