@@ -236,3 +236,33 @@ func TestExportRebuildsALostLake(t *testing.T) {
 	}
 	assertLakeMatchesWarehouse(t, h.db(t), other)
 }
+
+func TestAnUnwritableLakeFailsClearlyAndKeepsHistory(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 30, "")
+	h.sync(t, 0)
+	lake := h.cfg.Warehouse.Lake
+	if err := os.RemoveAll(lake); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lake, []byte("not a directory"), 0o600); err != nil { // unwritable for anyone, root included
+		t.Fatal(err)
+	}
+	res := h.sync(t, 1)
+	if !res.Failed() || res.LakeError == "" || res.Sources[0].Status != "succeeded" {
+		t.Fatalf("result %+v: want the source loaded and the lake failure reported", res)
+	}
+	var out strings.Builder
+	jobs.PrintSummary(&out, res)
+	if !strings.Contains(out.String(), "error: lake: ") {
+		t.Errorf("summary does not report the lake failure:\n%s", out.String())
+	}
+	db := h.db(t)
+	if n := queryInt(t, db, `SELECT count(DISTINCT run_id) FROM users_history`); n != 2 {
+		t.Errorf("history has versions of %d runs, want both", n)
+	}
+	// Once the lake can be written again, the next run publishes everything.
+	os.Remove(lake)
+	h.sync(t, 1)
+	assertLakeMatchesWarehouse(t, db, lake)
+}

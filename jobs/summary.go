@@ -28,6 +28,9 @@ func PrintSummary(out io.Writer, res SyncResult) {
 			fmt.Fprintf(out, "error: %s\n", r.Error)
 		}
 	}
+	if res.LakeError != "" {
+		fmt.Fprintf(out, "error: lake: %s (the warehouse is loaded; the next run publishes what is missing)\n", res.LakeError)
+	}
 	printQuality(out, res)
 }
 

@@ -61,10 +61,13 @@ type SyncResult struct {
 	Sources []load.SourceRun
 	// DryRun marks a result that was computed and not written.
 	DryRun bool
+	// LakeError says why the lake could not be published (the warehouse is loaded; the
+	// next run publishes what is missing).
+	LakeError string
 }
 
-// Failed reports whether any source failed.
-func (r SyncResult) Failed() bool { return r.Run.Status != load.StatusSucceeded }
+// Failed reports whether any source failed or the lake could not be published.
+func (r SyncResult) Failed() bool { return r.Run.Status != load.StatusSucceeded || r.LakeError != "" }
 
 // Sync runs one sync of the configured sources into the warehouse: each source is
 // extracted into on-disk staging and, when its listing is complete, merged in its own
@@ -192,6 +195,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		merged = []string{}
 	}
 	if err := w.PublishLake(finishCtx, merged); err != nil {
+		res.LakeError = oneLine(err.Error())
 		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
 	}
 	log.Info().Str("status", res.Run.Status).Dur("duration", res.Run.FinishedAt.Sub(res.Run.StartedAt)).Msg("sync finished")

@@ -161,3 +161,22 @@ func TestARunLeftRunningByACrashIsMarkedFailed(t *testing.T) {
 		t.Errorf("crashed run status %q (%v), want failed", status, err)
 	}
 }
+
+func TestACorruptStagingFileFailsClearlyAndKeepsHistory(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user")})
+	before := historyFingerprint(t, w)
+	st := stage(t, t.TempDir(), []transform.UserRow{user("a", "a@x.io", "admin")}, nil, "r1", d0.Add(time.Hour))
+	if err := os.WriteFile(st.UserFiles[0], []byte("PAR1 but then garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.Merge(context.Background(), load.SourceRun{RunID: "r1", Source: "crm", Provider: "close", StartedAt: d0.Add(time.Hour), Complete: true}, st)
+	if err == nil || !strings.Contains(err.Error(), "merge stage_users") {
+		t.Errorf("Merge of a corrupt staging file: %v", err)
+	}
+	if after := historyFingerprint(t, w); after != before {
+		t.Error("history changed")
+	}
+}
