@@ -5,7 +5,7 @@ TAGS        := duckdb_arrow
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export CGO_ENABLED := 1
 
-.PHONY: build test demo bench lint fmt docs clean
+.PHONY: build test demo bench lint fmt docs crash clean
 
 build:
 	$(GO) build -tags $(TAGS) -o bin/roster ./cmd/roster
@@ -15,6 +15,10 @@ test:
 
 demo: build
 	./bin/roster demo --dir ./demo
+
+# The kill harness at full strength: 50 SIGKILL points (make test runs 8).
+crash:
+	$(GO) test -tags $(TAGS) ./jobs -run TestSyncSurvivesSIGKILLAnywhere -count=1 -v -kill-points=50
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...

@@ -137,6 +137,13 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	log.Info().Int("sources", len(sources)).Msg("sync started")
 
 	stagingRoot := w.Path() + ".staging"
+	if !opts.DryRun {
+		// Staging left by a run that was killed: this process holds the lock, so no
+		// other run is using it.
+		if err := os.RemoveAll(stagingRoot); err != nil {
+			log.Warn().Err(err).Msg("removing staging files of an earlier run")
+		}
+	}
 	if opts.DryRun {
 		tmp, err := os.MkdirTemp("", "roster-dry-run-")
 		if err != nil {
