@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -32,7 +33,11 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop()})
+		// As cmd/roster does: SIGTERM cancels the run, which stops the source in
+		// progress (its history untouched), records the outcome and exits non-zero.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop()})
+		stop()
 		if err != nil || res.Failed() {
 			os.Exit(1)
 		}
@@ -137,6 +142,23 @@ func TestSyncSurvivesSIGKILLAnywhere(t *testing.T) {
 			w := (&harness{cfg: cfg}).db(t)
 			checkInvariants(t, w, cfg.Warehouse.Lake, "day "+strconv.Itoa(day)+" after a kill at "+delay.String())
 		}
+		// A graceful stop: SIGTERM mid-run exits 1 (or 0 if the run had already
+		// finished) and breaks nothing.
+		cmd := child()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(span / 3)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 0 && code != 1 {
+			t.Errorf("day %d: SIGTERM: exit %d (%v), want 1 (or 0 when already done)", day, code, err)
+		}
+		if res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop()}); err != nil || res.Failed() {
+			t.Fatalf("day %d: the sync after SIGTERM: %v", day, err)
+		}
+		checkInvariants(t, (&harness{cfg: cfg}).db(t), cfg.Warehouse.Lake, "day "+strconv.Itoa(day)+" after SIGTERM")
+
 		// The reference: one uninterrupted sync of the same day.
 		if res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: refCfg, Logger: zerolog.Nop()}); err != nil || res.Failed() {
 			t.Fatalf("reference day %d: %v", day, err)

@@ -124,7 +124,7 @@ type flexInt struct {
 func (n *flexInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f < -(1<<53) || f > 1<<53 {
+	if err != nil || !(f >= -(1<<53) && f <= 1<<53) { // NaN fails both bounds
 		return nil
 	}
 	n.Value, n.Valid = int64(f), true
@@ -239,7 +239,7 @@ func limitError(e *rpcError, lim *limits, msg string) error {
 			detail += fmt.Sprintf(" (%d points)", lim.DayLimit.Value)
 		}
 		if lim != nil && lim.DayReset.Valid && lim.DayReset.Value >= 0 {
-			hint = time.Duration(lim.DayReset.Value) * time.Second
+			hint = extract.Seconds(float64(lim.DayReset.Value))
 			detail += ", resets in " + hint.String()
 		} else {
 			detail += ", reset time unknown"
@@ -248,7 +248,7 @@ func limitError(e *rpcError, lim *limits, msg string) error {
 	}
 	hint := time.Minute
 	if lim != nil && lim.MinuteReset.Valid && lim.MinuteReset.Value >= 0 {
-		hint = time.Duration(lim.MinuteReset.Value) * time.Second
+		hint = extract.Seconds(float64(lim.MinuteReset.Value))
 	}
 	return &extract.RateLimitError{Status: http.StatusOK, RetryAfter: hint, Message: "minute limit: " + msg}
 }
@@ -368,7 +368,7 @@ func pace(resp *http.Response, body []byte) time.Duration {
 	if !lim.MinuteReset.Valid || lim.MinuteReset.Value <= 0 {
 		return time.Second
 	}
-	return time.Duration(lim.MinuteReset.Value) * time.Second
+	return extract.Seconds(float64(lim.MinuteReset.Value))
 }
 
 // findLimits is the metadata.limits of a reply: in result.metadata, in

@@ -131,7 +131,8 @@ func FuzzClassify(f *testing.F) {
 		{200, limErr("Limit exceeded", `{"day_remaining":0,"minute_reset":-1}`), ""},
 		{200, limErr("Limit exceeded", `null`), ""},
 		// Known bug: a reset beyond 292 years overflows the hint; the target skips it.
-		{200, limErr("Limit per minute has been exceeded", `{"minute_reset":1e16}`), ""},
+		{200, limErr("Limit per minute has been exceeded", `{"minute_remaining":0,"minute_reset":10000000000}`), ""},
+		{200, limErr("Limit per minute has been exceeded", `{"minute_reset":10000000000}`), ""},
 		{200, `{"jsonrpc":"2.0","id":1,"error":{"code":-32029,"message":"Limit per day has been exceeded","data":{"params":{"limit_type":"day"}}},"metadata":{"limits":{"day_reset":3600}}}`, ""},
 		{200, `{"jsonrpc":"2.0","id":1,"error":{"code":"x","message":"typed wrong"}}`, ""},
 		{200, `{"jsonrpc":"2.0","id":1,"error":{"code":1.5}}`, ""},
@@ -331,16 +332,21 @@ func FuzzPage(f *testing.F) {
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[null,1,"x",[]]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":[1,2]}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":-4,"limits":{"minute_remaining":"0","minute_reset":"x"}},"data":[{}]}}`)
-	// Known bug: "NaN" passes flexInt's range check; the target skips it.
+	// Was a bug: "NaN" passed flexInt's range check (fixed; the skip below now never fires).
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":"NaN"},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":1e300},"data":[]}}`)
+	// Known bug: a minute_reset beyond 292 years overflows the pacing wait; skipped.
+	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":0,"limits":{"minute_remaining":0,"minute_reset":10000000000}},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"error":{"code":-32029,"message":"Limit per minute has been exceeded","data":{"metadata":{"limits":{"minute_reset":5}}}}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[`)
 	d := &directory{accountID: "4321", statuses: map[string]statusObject{}, groups: map[string][]extract.Group{}}
 	cl := classifier{secrets: fuzzSecrets}
 	f.Fuzz(func(t *testing.T, body string) {
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
-		if d := pace(resp, []byte(body)); d < 0 && !fuzzResetOverflows([]byte(body)) {
+		if d := pace(resp, []byte(body)); d < 0 {
+			if fuzzResetOverflows([]byte(body)) {
+				t.Skipf("known bug (minute_reset overflows the pacing wait): %v", d)
+			}
 			t.Fatalf("negative pacing %v", d)
 		}
 		if err := cl.classify(resp, []byte(body)); err != nil {

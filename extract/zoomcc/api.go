@@ -60,7 +60,7 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 		}
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f < 0 || f > 1<<53 {
+	if err != nil || !(f >= 0 && f <= 1<<53) { // NaN fails both bounds
 		return nil
 	}
 	n.Value, n.Valid = int64(f), true
