@@ -25,7 +25,7 @@ func TestProgressShowsEachSourceAndKeepsLogsApart(t *testing.T) {
 		t.Fatalf("sync: %v %+v", err, res.Sources)
 	}
 	out := screen.String()
-	if !strings.Contains(out, "close-main") || !strings.Contains(out, "60 user") || !strings.Contains(out, "done") {
+	if !strings.Contains(out, "close-main") || !strings.Contains(out, "60 u") || !strings.Contains(out, "done") {
 		t.Errorf("progress display lacks the source's counters:\n%s", out)
 	}
 	if !strings.Contains(out, `"message":"source loaded"`) {

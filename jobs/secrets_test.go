@@ -55,7 +55,7 @@ func TestSecretsNeverLeakFromAnyProvider(t *testing.T) {
 		var out strings.Builder
 		fakes.SetDay(day)
 		at := fakes.Population.Day(day).Date.Add(2 * time.Hour)
-		res, err = jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.New(&out).Level(zerolog.TraceLevel),
+		res, err = jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.New(zerolog.SyncWriter(&out)).Level(zerolog.TraceLevel),
 			Now: func() time.Time { return at }})
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,11 +77,11 @@ func (h *harness) sync(t *testing.T, day int) jobs.SyncResult {
 	}
 	h.runs++
 	at := h.pop.Day(day).Date.Add(2*time.Hour + time.Duration(h.runs)*time.Minute)
-	tick := 0
+	var tick atomic.Int64 // a clock safe for sources reading it concurrently
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	res, err := jobs.Sync(context.Background(), jobs.SyncOptions{
 		Config: h.cfg, Logger: zerolog.Nop(), Allocator: mem, BatchSize: 7,
-		Now: func() time.Time { tick++; return at.Add(time.Duration(tick) * time.Millisecond) },
+		Now: func() time.Time { return at.Add(time.Duration(tick.Add(1)) * time.Millisecond) },
 	})
 	if err != nil {
 		t.Fatalf("sync day %d: %v", day, err)

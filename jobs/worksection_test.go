@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,7 +158,7 @@ sources:
 		var logs strings.Builder
 		f.SetDay(day)
 		at := pop.Day(day).Date.Add(2 * time.Hour)
-		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.New(&logs), Now: func() time.Time { return at }})
+		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.New(zerolog.SyncWriter(&logs)), Now: func() time.Time { return at }})
 		if err != nil || res.Failed() {
 			t.Fatalf("day %d: %v %+v", day, err, res.Sources)
 		}
@@ -208,9 +209,9 @@ func TestUsersAsOfAgreesWithEveryRunsCurrentDirectory(t *testing.T) {
 	for day := 0; day < 6; day++ {
 		fakes.SetDay(day)
 		start := fakes.Population.Day(day).Date.Add(2 * time.Hour)
-		tick := time.Duration(0)
+		var tick atomic.Int64 // sources read the clock from their own goroutines
 		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(),
-			Now: func() time.Time { tick += time.Millisecond; return start.Add(tick) }})
+			Now: func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Millisecond) }})
 		if err != nil || res.Failed() {
 			t.Fatalf("day %d: %v %+v", day, err, res.Sources)
 		}
