@@ -79,6 +79,11 @@ type ClientConfig struct {
 	// Now is the clock used for the rate limiter, pacing deadlines and HTTP dates; nil
 	// means time.Now. A fake Sleep should advance a fake Now.
 	Now func() time.Time
+	// Secrets, if set, lists the source's secrets (keys, tokens, passwords, in every form
+	// they travel in). Every error a reply produces has them replaced by "[redacted]"
+	// after decoding, so a provider echoing a secret back — even JSON-escaped — cannot
+	// put it in a message.
+	Secrets func() []string
 	// UserAgent is sent with every request; default "roster".
 	UserAgent string
 }
@@ -304,7 +309,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 		c.pace(c.cfg.Pace(hresp, data))
 	}
 	if err := c.cfg.Classify(hresp, data); err != nil {
-		return nil, err
+		return nil, c.scrub(err)
 	}
 	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
 }
@@ -619,4 +624,29 @@ func Snippet(s string, limit int) string {
 		n++
 	}
 	return b.String()
+}
+
+// scrub replaces the source's secrets in the decoded texts of a reply's error.
+func (c *Client) scrub(err error) error {
+	if c.cfg.Secrets == nil {
+		return err
+	}
+	secrets := c.cfg.Secrets()
+	clean := func(s string) string {
+		for _, secret := range secrets {
+			if secret != "" {
+				s = strings.ReplaceAll(s, secret, "[redacted]")
+			}
+		}
+		return s
+	}
+	var api *APIError
+	if errors.As(err, &api) {
+		api.Message, api.Code = clean(api.Message), clean(api.Code)
+	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		rl.Message = clean(rl.Message)
+	}
+	return err
 }

@@ -738,3 +738,21 @@ func TestDoGivesUpAtOnceOnAHintLongerThanMaxHint(t *testing.T) {
 		})
 	}
 }
+
+func TestSecretsEchoedByTheProviderAreScrubbedAfterDecoding(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr/t+key"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		// The secret JSON-escaped, as PHP or Go encoders write it: raw-byte redaction misses it.
+		w.Write([]byte(`{"error": "bad key s3cr\/t\u002bkey"}`))
+	}))
+	t.Cleanup(srv.Close)
+	clock := newFakeClock()
+	c := extract.NewClient(extract.ClientConfig{Source: "crm", Sleep: clock.Sleep, Now: clock.Now,
+		Secrets: func() []string { return []string{secret} }})
+	_, err := c.Do(context.Background(), extract.Request{URL: srv.URL})
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("error %v: want the echoed secret redacted", err)
+	}
+}

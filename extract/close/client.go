@@ -110,6 +110,7 @@ func New(cfg Config) (*Client, error) {
 	hc.Source = cfg.Name
 	hc.Classify = classify
 	hc.Pace = pace
+	hc.Secrets = func() []string { return []string{cfg.APIKey} }
 	return &Client{
 		name:     cfg.Name,
 		base:     base,

@@ -180,6 +180,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTP
 	hc.Source = cfg.Name
 	hc.Classify = classifier{secrets: c.secrets}.classify
+	hc.Secrets = c.secrets
 	hc.Pace = pace
 	c.api = extract.NewClient(hc)
 	return c, nil

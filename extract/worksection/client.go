@@ -107,6 +107,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTP
 	hc.Source = cfg.Name
 	hc.Classify = classifier{key: cfg.APIKey}.classify
+	hc.Secrets = func() []string { return []string{cfg.APIKey} }
 	hc.Pace = nil // Worksection sends no pacing signal; 429s are handled by the classifier
 	return &Client{
 		name:     cfg.Name,

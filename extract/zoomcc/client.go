@@ -164,10 +164,12 @@ func New(cfg Config) (*Client, error) {
 	hc.Source = cfg.Name
 	hc.Classify = cl.classifyAPI
 	hc.Pace = pace
+	hc.Secrets = cl.secrets
 	ac := cfg.HTTP
 	ac.Source = cfg.Name
 	ac.Classify = cl.classifyToken
 	ac.Pace = nil
+	ac.Secrets = cl.secrets
 
 	form := "grant_type=account_credentials&account_id=" + url.QueryEscape(cfg.AccountID)
 	return &Client{
