@@ -164,7 +164,7 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
 	}
-	c := &Client{cfg: cfg, http: &http.Client{Transport: cfg.Transport}}
+	c := &Client{cfg: cfg, http: &http.Client{Transport: cfg.Transport, CheckRedirect: sameHostRedirects}}
 	if cfg.MaxRPS > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRPS), 1)
 	}
@@ -331,7 +331,27 @@ func (c *Client) transportError(actx context.Context, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return &TransportError{Err: fmt.Errorf("truncated reply: %w", err), Retryable: true}
 	}
+	if errors.Is(err, ErrRedirect) {
+		return &TransportError{Err: err, Retryable: false}
+	}
 	return &TransportError{Err: err, Retryable: true}
+}
+
+// ErrRedirect means a provider redirected a request somewhere roster will not follow.
+var ErrRedirect = errors.New("redirect refused")
+
+// sameHostRedirects follows at most 3 redirects, and only to the same scheme and host:
+// credentials (Basic keys, bearer tokens, signed queries) are never sent to another host,
+// and an API that suddenly points elsewhere is a misconfiguration to report, not follow.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+		return fmt.Errorf("%w: the provider redirected to %s://%s; check base_url", ErrRedirect, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) > 3 {
+		return fmt.Errorf("%w: more than 3 redirects", ErrRedirect)
+	}
+	return nil
 }
 
 // stripURL drops the *url.Error wrapper, whose message repeats the whole URL (and any

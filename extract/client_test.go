@@ -756,3 +756,45 @@ func TestSecretsEchoedByTheProviderAreScrubbedAfterDecoding(t *testing.T) {
 		t.Errorf("error %v: want the echoed secret redacted", err)
 	}
 }
+
+func TestRedirectsToAnotherHostAreRefusedAndCredentialsStayHome(t *testing.T) {
+	t.Parallel()
+	var leaked atomic.Bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" || r.URL.Query().Get("hash") != "" {
+			leaked.Store(true)
+		}
+		w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(elsewhere.Close)
+	// "localhost" is another host than "127.0.0.1" for the redirect policy.
+	other := strings.Replace(elsewhere.URL, "127.0.0.1", "localhost", 1)
+	home := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/api", http.StatusFound) // same host: followed
+			return
+		}
+		if r.URL.Path == "/api" {
+			w.Write([]byte(`{"ok":true}`))
+			return
+		}
+		http.Redirect(w, r, other+"/steal?"+r.URL.RawQuery, http.StatusFound)
+	}))
+	t.Cleanup(home.Close)
+	clock := newFakeClock()
+	c := extract.NewClient(extract.ClientConfig{Source: "crm", Sleep: clock.Sleep, Now: clock.Now})
+	hdr := http.Header{"Authorization": {"Basic c2VjcmV0Og=="}}
+	if _, err := c.Do(context.Background(), extract.Request{URL: home.URL + "/moved", Header: hdr}); err != nil {
+		t.Errorf("a same-host redirect: %v", err)
+	}
+	_, err := c.Do(context.Background(), extract.Request{URL: home.URL + "/x?hash=abc", Header: hdr, Op: "GET /x"})
+	if !errors.Is(err, extract.ErrRedirect) || !strings.Contains(err.Error(), "check base_url") || strings.Contains(err.Error(), "c2VjcmV0") {
+		t.Errorf("a cross-host redirect: %v", err)
+	}
+	if got := c.Stats(); got.Retries != 0 {
+		t.Errorf("a refused redirect was retried: %+v", got)
+	}
+	if leaked.Load() {
+		t.Error("credentials reached the other host")
+	}
+}
