@@ -3,7 +3,6 @@ package fake
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -83,12 +82,6 @@ type Fault struct {
 	N int
 }
 
-type faultState struct {
-	Fault
-	seen    int // matching requests let through because of After
-	applied int
-}
-
 // Inject queues a fault. Several faults may apply to one request: each counts its
 // matching requests on its own. Inject is safe for concurrent use.
 func (s *Server) Inject(f Fault) {
@@ -96,7 +89,7 @@ func (s *Server) Inject(f Fault) {
 		f.Times = 1
 	}
 	s.mu.Lock()
-	s.faults = append(s.faults, &faultState{Fault: f})
+	s.faults.Add(f, f.Path, f.After, f.Times)
 	s.mu.Unlock()
 }
 
@@ -104,40 +97,13 @@ func (s *Server) Inject(f Fault) {
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.faults)
-}
-
-func (f *Fault) matches(path string) bool {
-	switch {
-	case f.Path == "":
-		return true
-	case strings.HasSuffix(f.Path, "*"):
-		return strings.HasPrefix(path, strings.TrimSuffix(f.Path, "*"))
-	}
-	return f.Path == path
+	return s.faults.Len()
 }
 
 // takeFaults returns the faults that apply to a request for path and drops the used up
 // ones. The caller holds s.mu.
 func (s *Server) takeFaults(path string) []Fault {
-	var out []Fault
-	kept := s.faults[:0]
-	for _, f := range s.faults {
-		if f.matches(path) {
-			if f.seen < f.After {
-				f.seen++
-			} else {
-				f.applied++
-				out = append(out, f.Fault)
-			}
-		}
-		if f.Times < 0 || f.applied < f.Times {
-			kept = append(kept, f)
-		}
-	}
-	clear(s.faults[len(kept):])
-	s.faults = kept
-	return out
+	return s.faults.Take(path)
 }
 
 // writeFault answers a request with a terminal fault.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roster-etl/roster/extract/fakekit"
 	"github.com/roster-etl/roster/extract/synth"
 )
 
@@ -69,7 +70,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	data     *dataset
-	faults   []*faultState
+	faults   fakekit.Faults[Fault]
 	requests map[string]int
 	windows  map[string]*window
 	extraSeq int

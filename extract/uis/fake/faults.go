@@ -81,12 +81,6 @@ type Fault struct {
 	Delete bool
 }
 
-type faultState struct {
-	Fault
-	seen    int
-	applied int
-}
-
 // Inject queues a fault. Several faults may apply to one request; each counts its
 // matching requests on its own. Inject is safe for concurrent use.
 func (s *Server) Inject(f Fault) {
@@ -94,7 +88,7 @@ func (s *Server) Inject(f Fault) {
 		f.Times = 1
 	}
 	s.mu.Lock()
-	s.faults = append(s.faults, &faultState{Fault: f})
+	s.faults.Add(f, f.Method, f.After, f.Times)
 	s.mu.Unlock()
 }
 
@@ -102,30 +96,13 @@ func (s *Server) Inject(f Fault) {
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.faults)
+	return s.faults.Len()
 }
 
 // takeFaults returns the faults that apply to a request for method and drops the used
 // up ones. The caller holds s.mu.
 func (s *Server) takeFaults(method string) []Fault {
-	var out []Fault
-	kept := s.faults[:0]
-	for _, f := range s.faults {
-		if f.Method == "" || f.Method == method {
-			if f.seen < f.After {
-				f.seen++
-			} else {
-				f.applied++
-				out = append(out, f.Fault)
-			}
-		}
-		if f.Times < 0 || f.applied < f.Times {
-			kept = append(kept, f)
-		}
-	}
-	clear(s.faults[len(kept):])
-	s.faults = kept
-	return out
+	return s.faults.Take(method)
 }
 
 // requestID reads the id of a body for fault replies (null when unreadable).

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roster-etl/roster/extract/fakekit"
 	"github.com/roster-etl/roster/extract/synth"
 )
 
@@ -98,7 +99,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	data     *dataset
-	faults   []*faultState
+	faults   fakekit.Faults[Fault]
 	requests map[string]int
 	sessions map[string]*session
 	sessSeq  int

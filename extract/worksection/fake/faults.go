@@ -84,12 +84,6 @@ type Fault struct {
 	Details string
 }
 
-type faultState struct {
-	Fault
-	seen    int // matching requests let through because of After
-	applied int
-}
-
 // Inject queues a fault. Several faults may apply to one request: each counts its
 // matching requests on its own, and the first terminal one answers. Inject is safe for
 // concurrent use.
@@ -98,7 +92,7 @@ func (s *Server) Inject(f Fault) {
 		f.Times = 1
 	}
 	s.mu.Lock()
-	s.faults = append(s.faults, &faultState{Fault: f})
+	s.faults.Add(f, f.Action, f.After, f.Times)
 	s.mu.Unlock()
 }
 
@@ -106,30 +100,13 @@ func (s *Server) Inject(f Fault) {
 func (s *Server) PendingFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.faults)
+	return s.faults.Len()
 }
 
 // takeFaults returns the faults that apply to a request for action and drops the used
 // up ones. The caller holds s.mu.
 func (s *Server) takeFaults(action string) []Fault {
-	var out []Fault
-	kept := s.faults[:0]
-	for _, f := range s.faults {
-		if f.Action == "" || f.Action == action {
-			if f.seen < f.After {
-				f.seen++
-			} else {
-				f.applied++
-				out = append(out, f.Fault)
-			}
-		}
-		if f.Times < 0 || f.applied < f.Times {
-			kept = append(kept, f)
-		}
-	}
-	clear(s.faults[len(kept):])
-	s.faults = kept
-	return out
+	return s.faults.Take(action)
 }
 
 // writeFault answers a request with a terminal fault.

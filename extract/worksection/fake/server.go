@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // the account's time zone must not depend on the machine's zoneinfo
 
+	"github.com/roster-etl/roster/extract/fakekit"
 	"github.com/roster-etl/roster/extract/synth"
 )
 
@@ -82,7 +83,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	data     *dataset
-	faults   []*faultState
+	faults   fakekit.Faults[Fault]
 	requests map[string]int
 	window   window
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roster-etl/roster/extract/fakekit"
 	"github.com/roster-etl/roster/extract/synth"
 )
 
@@ -102,7 +103,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	data      *dataset
-	faults    []*faultState
+	faults    fakekit.Faults[Fault]
 	requests  map[string]int
 	tokens    map[string]*accessToken
 	tokenSeq  int
