@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	gojson "github.com/goccy/go-json"
 
@@ -57,46 +54,6 @@ func fuzzCheckMessage(t *testing.T, err error, body []byte) {
 	}
 }
 
-// fuzzResetOverflows reports whether a reply's limits carry a day_reset or minute_reset
-// too large to become a time.Duration of seconds: the known overflow bug reported with
-// these targets (limitError and pace multiply by time.Second unchecked, and the hint
-// wraps negative).
-func fuzzResetOverflows(body []byte) bool {
-	var reply struct {
-		Result *struct {
-			Metadata *metadata `json:"metadata"`
-		} `json:"result"`
-		Error *struct {
-			Data *struct {
-				Metadata *metadata `json:"metadata"`
-			} `json:"data"`
-		} `json:"error"`
-		Metadata *metadata `json:"metadata"`
-	}
-	if gojson.Unmarshal(body, &reply) != nil {
-		return false
-	}
-	var all []*metadata
-	if reply.Result != nil {
-		all = append(all, reply.Result.Metadata)
-	}
-	if reply.Error != nil && reply.Error.Data != nil {
-		all = append(all, reply.Error.Data.Metadata)
-	}
-	all = append(all, reply.Metadata)
-	const most = math.MaxInt64 / int64(time.Second)
-	for _, m := range all {
-		if m == nil || m.Limits == nil {
-			continue
-		}
-		for _, v := range []flexInt{m.Limits.DayReset, m.Limits.MinuteReset} {
-			if v.Valid && v.Value > most {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // FuzzClassify feeds arbitrary statuses, bodies and Retry-After headers to the Data API
 // classifier: it never panics; a 2xx is a success exactly when the body is a JSON-RPC
@@ -130,7 +87,7 @@ func FuzzClassify(f *testing.F) {
 		{200, limErr("Limit per day has been exceeded. Value of current limit per day is 3000", `{"day_limit":3000,"day_remaining":0,"day_reset":"35000"}`), ""},
 		{200, limErr("Limit exceeded", `{"day_remaining":0,"minute_reset":-1}`), ""},
 		{200, limErr("Limit exceeded", `null`), ""},
-		// Known bug: a reset beyond 292 years overflows the hint; the target skips it.
+		// A reset beyond 292 years once overflowed the hint into a negative wait.
 		{200, limErr("Limit per minute has been exceeded", `{"minute_remaining":0,"minute_reset":10000000000}`), ""},
 		{200, limErr("Limit per minute has been exceeded", `{"minute_reset":10000000000}`), ""},
 		{200, `{"jsonrpc":"2.0","id":1,"error":{"code":-32029,"message":"Limit per day has been exceeded","data":{"params":{"limit_type":"day"}}},"metadata":{"limits":{"day_reset":3600}}}`, ""},
@@ -165,18 +122,12 @@ func FuzzClassify(f *testing.F) {
 		err := cl.classify(resp, []byte(body))
 		fuzzCheckMessage(t, err, []byte(body))
 		if d := pace(resp, []byte(body)); d < 0 {
-			if fuzzResetOverflows([]byte(body)) {
-				t.Skipf("known bug (minute_reset overflows the pacing wait): %v", d)
-			}
 			t.Fatalf("negative pacing %v", d)
 		}
 
 		var api *extract.APIError
 		var rl *extract.RateLimitError
 		if errors.As(err, &rl) && rl.RetryAfter < 0 {
-			if fuzzResetOverflows([]byte(body)) {
-				t.Skipf("known bug (a reset overflows the rate-limit hint): %v", err)
-			}
 			t.Fatalf("negative rate-limit hint: %v", err)
 		}
 		if status < 200 || status >= 300 {
@@ -332,10 +283,10 @@ func FuzzPage(f *testing.F) {
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[null,1,"x",[]]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":[1,2]}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":-4,"limits":{"minute_remaining":"0","minute_reset":"x"}},"data":[{}]}}`)
-	// Was a bug: "NaN" passed flexInt's range check (fixed; the skip below now never fires).
+	// "NaN" once passed flexInt's range check.
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":"NaN"},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":1e300},"data":[]}}`)
-	// Known bug: a minute_reset beyond 292 years overflows the pacing wait; skipped.
+	// A minute_reset beyond 292 years once overflowed the pacing wait.
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":0,"limits":{"minute_remaining":0,"minute_reset":10000000000}},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"error":{"code":-32029,"message":"Limit per minute has been exceeded","data":{"metadata":{"limits":{"minute_reset":5}}}}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[`)
@@ -344,9 +295,6 @@ func FuzzPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
 		if d := pace(resp, []byte(body)); d < 0 {
-			if fuzzResetOverflows([]byte(body)) {
-				t.Skipf("known bug (minute_reset overflows the pacing wait): %v", d)
-			}
 			t.Fatalf("negative pacing %v", d)
 		}
 		if err := cl.classify(resp, []byte(body)); err != nil {
@@ -363,9 +311,6 @@ func FuzzPage(f *testing.F) {
 		}
 		if res.Metadata != nil && res.Metadata.TotalItems.Valid {
 			if v := res.Metadata.TotalItems.Value; v < -(1<<53) || v > 1<<53 {
-				if fuzzTotalNaN([]byte(body)) {
-					t.Skipf("known bug (flexInt accepts \"NaN\" as %d)", v)
-				}
 				t.Fatalf("total_items read as %d", v)
 			}
 		}
@@ -394,19 +339,3 @@ func FuzzPage(f *testing.F) {
 	})
 }
 
-// fuzzTotalNaN reports whether a reply's result.metadata.total_items reads as NaN.
-func fuzzTotalNaN(body []byte) bool {
-	var reply struct {
-		Result struct {
-			Metadata struct {
-				TotalItems json.RawMessage `json:"total_items"`
-			} `json:"metadata"`
-		} `json:"result"`
-	}
-	if gojson.Unmarshal(body, &reply) != nil {
-		return false
-	}
-	s := strings.Trim(string(bytes.TrimSpace(reply.Result.Metadata.TotalItems)), `"`)
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return err == nil && math.IsNaN(v)
-}
