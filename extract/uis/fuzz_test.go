@@ -54,7 +54,6 @@ func fuzzCheckMessage(t *testing.T, err error, body []byte) {
 	}
 }
 
-
 // FuzzClassify feeds arbitrary statuses, bodies and Retry-After headers to the Data API
 // classifier: it never panics; a 2xx is a success exactly when the body is a JSON-RPC
 // reply with a result and no error, and otherwise a typed error (an
@@ -338,4 +337,3 @@ func FuzzPage(f *testing.F) {
 		_ = decodeItems(res.Data, &accounts)
 	})
 }
-

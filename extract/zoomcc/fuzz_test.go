@@ -389,4 +389,3 @@ func FuzzPage(f *testing.F) {
 		_ = gojson.Unmarshal(p.Items, &qs)
 	})
 }
-
