@@ -100,11 +100,18 @@ sources:
 		}
 	}
 	src.statuses[10].Status, src.statuses[11].Status = "Lunch", "On Holiday"
+	// u10 listed twice alike (a harmless repeat), u11 twice with different content: the
+	// last copy is kept and the conflict reported.
+	renamed := src.users[11]
+	renamed.LastName = "Eleven"
+	src.users = append(src.users, src.users[10], renamed)
 	res := sync(1)
+	src.users = src.users[:12]
 
 	want := map[string]int64{
 		"invalid_phone": 2, "missing_email": 1, "invalid_email": 2, "duplicate_email": 3, "unknown_role": 1,
 		"unknown_status": 2, "unparseable_timestamp": 1, "unknown_field nickname": 3, "missing_field title": 12,
+		"conflicting_duplicate": 1,
 	}
 	got := map[string]int64{}
 	for _, q := range res.Sources[0].Quality {
@@ -131,6 +138,7 @@ sources:
 		t.Fatal(err)
 	}
 	wantCSV := `check_name,detail,failing_rows,sample_user_ids
+conflicting_duplicate,,1,"[""u11""]"
 duplicate_email,,3,"[""u05"",""u06"",""u07""]"
 invalid_email,,2,"[""u03"",""u04""]"
 invalid_phone,,2,"[""u00"",""u01""]"
@@ -150,11 +158,12 @@ unparseable_timestamp,,1,"[""u09""]"
 	if err := jobs.Query(context.Background(), cfg.Warehouse.DuckDB, `SELECT count(*) AS users,
 		count(*) FILTER (WHERE email = 'not an email') AS kept_email,
 		count(*) FILTER (WHERE list_contains(list_transform(phones, p -> p.raw), 'n/a')) AS kept_phone,
-		count(*) FILTER (WHERE source_created_at IS NULL AND (extra->>'source_created_at_raw') = 'last Tuesday') AS kept_time
+		count(*) FILTER (WHERE source_created_at IS NULL AND (extra->>'source_created_at_raw') = 'last Tuesday') AS kept_time,
+		count(*) FILTER (WHERE user_id = 'u11' AND last_name = 'Eleven') AS last_copy_kept
 		FROM users_current`, jobs.FormatCSV, &users); err != nil {
 		t.Fatal(err)
 	}
-	if users.String() != "users,kept_email,kept_phone,kept_time\n12,1,1,1\n" {
+	if users.String() != "users,kept_email,kept_phone,kept_time,last_copy_kept\n12,1,1,1,1\n" {
 		t.Errorf("users_current: %s", users.String())
 	}
 }

@@ -70,7 +70,7 @@ var commonDocs = map[string]string{
 	"active_everywhere": "active in every source", "applied_at": "when the migration ran",
 }
 
-const columnDocsCheck = "invalid_phone, missing_email, invalid_email, duplicate_email, unknown_role, unknown_status, unparseable_timestamp, unknown_field, missing_field"
+const columnDocsCheck = "invalid_phone, missing_email, invalid_email, duplicate_email, unknown_role, unknown_status, unparseable_timestamp, conflicting_duplicate, unknown_field, missing_field"
 
 // Markdown documents every table and view of the warehouse — names, types, meanings —
 // from the database itself and transform's column declarations. docs/warehouse.md is its

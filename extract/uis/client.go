@@ -347,9 +347,9 @@ func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sin
 			if err != nil {
 				return err
 			}
-			if seen[u.ID] {
-				continue // shifted into this page by a change before it
-			}
+			// A user listed again (shifted into this page by a change before it, or
+			// repeated by the provider) is still handed on: the loader keeps the last
+			// copy, counts the repeat and reports copies that differ.
 			seen[u.ID] = true
 			users = append(users, u)
 			if st != nil {

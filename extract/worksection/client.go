@@ -342,13 +342,25 @@ func isAbsent(data json.RawMessage) bool {
 	return s == "" || s == "null"
 }
 
-// decodeString sets *dst from a JSON string; null leaves it empty. It reports false for
-// any other JSON value, which the caller keeps in Extra.
+// decodeString sets *dst from a JSON string, or from a JSON number as its literal text
+// (a phone or id sent as a number stays exactly as sent); null leaves it empty. It
+// reports false for any other JSON value, which the caller keeps in Extra.
 func decodeString(raw json.RawMessage, dst *string) bool {
 	if string(raw) == "null" {
 		return true
 	}
-	if len(raw) == 0 || raw[0] != '"' {
+	if len(raw) == 0 {
+		return false
+	}
+	if raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9') {
+		var n json.Number
+		if gojson.Unmarshal(raw, &n) != nil {
+			return false
+		}
+		*dst = n.String()
+		return true
+	}
+	if raw[0] != '"' {
 		return false
 	}
 	return gojson.Unmarshal(raw, dst) == nil

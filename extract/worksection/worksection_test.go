@@ -268,9 +268,10 @@ func directoryAPI() *testAPI {
 				"role": "reader", "email": "eve@partner.test",
 			},
 			{
-				// Known fields of an unexpected type are kept in Extra, not dropped.
+				// Known fields of an unexpected type are kept in Extra, not dropped;
+				// numbers where text is documented are read as their literal text.
 				"id": "106", "first_name": "Fay", "last_name": "Odd", "email": "fay@acme.test", "role": "user",
-				"title": 7, "group": map[string]any{"id": "11", "title": "Sales"}, "phone": 5550006,
+				"title": 7, "group": map[string]any{"id": "11", "title": "Sales"}, "phone": 5550006, "department": true,
 				"date_added": "2020-01-01 00:00", "data_added": "2020-01-02 00:00",
 			},
 		},
@@ -326,9 +327,9 @@ func TestExtractMapsUsers(t *testing.T) {
 			ID: "105", AccountID: account, Email: "eve@partner.test", FirstName: "Eve", LastName: "Partner",
 			DisplayName: "Eve Partner", Role: "reader", Groups: []extract.Group{{Name: "Partners", Kind: "team"}},
 		}},
-		{name: "known fields of another type are left to Extra", want: extract.User{
+		{name: "known fields of another type are left to Extra, numbers read as text", want: extract.User{
 			ID: "106", AccountID: account, Email: "fay@acme.test", FirstName: "Fay", LastName: "Odd", Role: "user",
-			CreatedAt: "2020-01-01 00:00",
+			CreatedAt: "2020-01-01 00:00", Title: "7", Phones: []extract.Phone{{Raw: "5550006", Kind: "main"}},
 		}},
 	}
 	if len(byID) != len(tests) {
@@ -402,9 +403,9 @@ func TestExtractKeepsEveryOtherFieldInExtra(t *testing.T) {
 		{
 			id: "106",
 			wantExtra: map[string]string{
-				"title": `7`, "group": `{"id":"11","title":"Sales"}`, "phone": `5550006`, "data_added": `"2020-01-02 00:00"`,
+				"department": `true`, "group": `{"id":"11","title":"Sales"}`, "data_added": `"2020-01-02 00:00"`,
 			},
-			wantFields: []string{"data_added", "date_added", "email", "first_name", "group", "id", "last_name", "phone", "role", "title"},
+			wantFields: []string{"data_added", "date_added", "department", "email", "first_name", "group", "id", "last_name", "phone", "role", "title"},
 		},
 	}
 	for _, tc := range tests {

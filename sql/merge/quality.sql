@@ -12,10 +12,11 @@ WITH checks(check_name, user_id) AS (
     UNION ALL SELECT 'unknown_status', user_id FROM stage_statuses WHERE status = 'unknown'
     UNION ALL SELECT 'unparseable_timestamp', user_id FROM stage_users
               WHERE len(list_filter(issues, i -> starts_with(i, 'unparseable_timestamp'))) > 0
+    UNION ALL SELECT 'conflicting_duplicate', user_id FROM stage_users WHERE list_contains(issues, 'conflicting_duplicate')
 ),
 names(check_name) AS (
     VALUES ('invalid_phone'), ('missing_email'), ('invalid_email'), ('duplicate_email'),
-           ('unknown_role'), ('unknown_status'), ('unparseable_timestamp')
+           ('unknown_role'), ('unknown_status'), ('unparseable_timestamp'), ('conflicting_duplicate')
 )
 SELECT $1 AS run_id, $2::TIMESTAMPTZ AS observed_at, $3 AS source, n.check_name, NULL::VARCHAR AS detail,
        count(c.user_id) AS failing_rows,
