@@ -25,13 +25,23 @@ import (
 
 // RunSummary is the JSON document WriteSummaryJSON writes. Field names are stable.
 type RunSummary struct {
-	RunID           string          `json:"run_id"`
-	Status          string          `json:"status"` // succeeded, partial or failed
-	StartedAt       time.Time       `json:"started_at"`
-	FinishedAt      time.Time       `json:"finished_at"`
-	DurationSeconds float64         `json:"duration_seconds"`
-	RosterVersion   string          `json:"roster_version"`
-	Sources         []SourceSummary `json:"sources"`
+	RunID           string    `json:"run_id"`
+	Status          string    `json:"status"` // succeeded, partial or failed
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	RosterVersion   string    `json:"roster_version"`
+	// LakeSeconds is the time spent publishing the lake.
+	LakeSeconds float64         `json:"lake_seconds"`
+	Sources     []SourceSummary `json:"sources"`
+}
+
+// PhaseSeconds is where a source's time went (see Phases).
+type PhaseSeconds struct {
+	Extract   float64 `json:"extract"`
+	Transform float64 `json:"transform"`
+	Stage     float64 `json:"stage"`
+	Merge     float64 `json:"merge"`
 }
 
 // SourceSummary is what a run did to one source.
@@ -51,7 +61,9 @@ type SourceSummary struct {
 	Retries         int64   `json:"retries"`
 	ThrottledMS     int64   `json:"throttled_ms"`
 	DurationSeconds float64 `json:"duration_seconds"`
-	Error           string  `json:"error,omitempty"`
+	// Phases splits the source's time into extract, transform, stage and merge.
+	Phases PhaseSeconds `json:"phases_seconds"`
+	Error  string       `json:"error,omitempty"`
 	// DataQuality holds only the checks that found failing rows (never null).
 	DataQuality []QualitySummary `json:"data_quality"`
 }
@@ -72,9 +84,10 @@ func NewRunSummary(res SyncResult) RunSummary {
 		FinishedAt:      res.Run.FinishedAt.UTC(),
 		DurationSeconds: durationSeconds(res.Run.StartedAt, res.Run.FinishedAt),
 		RosterVersion:   res.Run.RosterVersion,
+		LakeSeconds:     res.Lake.Seconds(),
 		Sources:         make([]SourceSummary, 0, len(res.Sources)),
 	}
-	for _, r := range res.Sources {
+	for i, r := range res.Sources {
 		src := SourceSummary{
 			Source: r.Source, Provider: r.Provider, Status: r.Status, Complete: r.Complete,
 			Records: r.Records, Duplicates: r.Duplicates,
@@ -83,6 +96,10 @@ func NewRunSummary(res SyncResult) RunSummary {
 			DurationSeconds: durationSeconds(r.StartedAt, r.FinishedAt),
 			Error:           r.Error,
 			DataQuality:     []QualitySummary{},
+		}
+		if i < len(res.Phases) {
+			ph := res.Phases[i]
+			src.Phases = PhaseSeconds{Extract: ph.Extract.Seconds(), Transform: ph.Transform.Seconds(), Stage: ph.Stage.Seconds(), Merge: ph.Merge.Seconds()}
 		}
 		for _, q := range r.Quality {
 			if q.FailingRows != 0 {

@@ -51,6 +51,8 @@ func reportResult(day int, chatFails bool) jobs.SyncResult {
 	return jobs.SyncResult{
 		Run:     load.SyncRun{RunID: "run-1", StartedAt: start, FinishedAt: start.Add(2 * time.Minute), Status: status, RosterVersion: "1.2.3"},
 		Sources: []load.SourceRun{hr, chat},
+		Phases:  []jobs.Phases{{Extract: 60 * time.Second, Transform: 20 * time.Second, Stage: 5 * time.Second, Merge: 5 * time.Second}, {}},
+		Lake:    1500 * time.Millisecond,
 	}
 }
 
@@ -62,6 +64,7 @@ type summaryDoc struct {
 	FinishedAt      string  `json:"finished_at"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	RosterVersion   string  `json:"roster_version"`
+	LakeSeconds     float64 `json:"lake_seconds"`
 	Sources         []struct {
 		Source          string  `json:"source"`
 		Provider        string  `json:"provider"`
@@ -78,8 +81,14 @@ type summaryDoc struct {
 		Retries         int64   `json:"retries"`
 		ThrottledMS     int64   `json:"throttled_ms"`
 		DurationSeconds float64 `json:"duration_seconds"`
-		Error           *string `json:"error"`
-		DataQuality     []struct {
+		Phases          struct {
+			Extract   float64 `json:"extract"`
+			Transform float64 `json:"transform"`
+			Stage     float64 `json:"stage"`
+			Merge     float64 `json:"merge"`
+		} `json:"phases_seconds"`
+		Error       *string `json:"error"`
+		DataQuality []struct {
 			Check       string `json:"check"`
 			Detail      string `json:"detail"`
 			FailingRows int64  `json:"failing_rows"`
@@ -105,14 +114,14 @@ func TestWriteSummaryJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, b)
 	}
-	if got, want := sortedKeys(raw), "duration_seconds finished_at roster_version run_id sources started_at status"; got != want {
+	if got, want := sortedKeys(raw), "duration_seconds finished_at lake_seconds roster_version run_id sources started_at status"; got != want {
 		t.Errorf("top-level keys = %q, want %q", got, want)
 	}
-	wantSourceKeys := "complete data_quality deleted duplicates duration_seconds inserted pages provider records requests retries source status throttled_ms unchanged updated"
+	wantSourceKeys := "complete data_quality deleted duplicates duration_seconds inserted pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
 	for i, s := range raw["sources"].([]any) {
 		want := wantSourceKeys
 		if i == 1 {
-			want = "complete data_quality deleted duplicates duration_seconds error inserted pages provider records requests retries source status throttled_ms unchanged updated"
+			want = "complete data_quality deleted duplicates duration_seconds error inserted pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
 		}
 		if got := sortedKeys(s.(map[string]any)); got != want {
 			t.Errorf("source %d keys = %q, want %q", i, got, want)
@@ -138,6 +147,9 @@ func TestWriteSummaryJSON(t *testing.T) {
 	}
 	if len(doc.Sources) != 2 {
 		t.Fatalf("sources = %d, want 2", len(doc.Sources))
+	}
+	if ph := doc.Sources[0].Phases; doc.LakeSeconds != 1.5 || ph.Extract != 60 || ph.Transform != 20 || ph.Stage != 5 || ph.Merge != 5 {
+		t.Errorf("lake %v, phases %+v", doc.LakeSeconds, ph)
 	}
 
 	tests := []struct {

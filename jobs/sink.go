@@ -28,6 +28,8 @@ type stagingSink struct {
 	nStatuses int64
 	// received counts users received, for the progress display (read concurrently).
 	received atomic.Int64
+	// transform and stage are the time spent mapping rows and writing staging files.
+	transform, stage time.Duration
 	// fields counts the users carrying each provider field name, for schema drift. It
 	// holds at most maxFieldNames names, so a provider inventing a field per user cannot
 	// grow it without bound; the overflow is counted under overflowField.
@@ -62,6 +64,8 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 
 // Users implements extract.Sink.
 func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
+	start := time.Now()
+	defer func() { s.transform += time.Since(start) }()
 	for _, u := range users {
 		for _, f := range u.Fields {
 			if _, ok := s.fields[f]; ok || len(s.fields) < maxFieldNames {
@@ -84,6 +88,8 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 
 // Statuses implements extract.Sink.
 func (s *stagingSink) Statuses(ctx context.Context, statuses []extract.Status) error {
+	start := time.Now()
+	defer func() { s.transform += time.Since(start) }()
 	for _, st := range statuses {
 		s.sb.Append(s.mapper.Status(st))
 		s.nStatuses++
@@ -96,16 +102,25 @@ func (s *stagingSink) Statuses(ctx context.Context, statuses []extract.Status) e
 	return ctx.Err()
 }
 
+// flushUsers and flushStatuses move their time from transform to stage.
 func (s *stagingSink) flushUsers() error {
+	defer s.timeStage(time.Now())
 	rec := s.ub.NewRecord()
 	defer rec.Release()
 	return s.users.Write(rec)
 }
 
 func (s *stagingSink) flushStatuses() error {
+	defer s.timeStage(time.Now())
 	rec := s.sb.NewRecord()
 	defer rec.Release()
 	return s.statuses.Write(rec)
+}
+
+func (s *stagingSink) timeStage(start time.Time) {
+	d := time.Since(start)
+	s.stage += d
+	s.transform -= d
 }
 
 // Close flushes what is buffered, finishes the staging files and frees the builders.
@@ -114,9 +129,14 @@ func (s *stagingSink) flushStatuses() error {
 func (s *stagingSink) Close(known []string) (load.Staged, error) {
 	defer s.ub.Release()
 	defer s.sb.Release()
+	start := time.Now()
+	defer func() { s.transform += time.Since(start) }() // flushes moved their share to stage
 	errU := s.flushUsers()
 	errS := s.flushStatuses()
-	if err := firstErr(errU, errS, s.users.Close(), s.statuses.Close()); err != nil {
+	closeStart := time.Now()
+	errC := firstErr(s.users.Close(), s.statuses.Close())
+	s.timeStage(closeStart)
+	if err := firstErr(errU, errS, errC); err != nil {
 		return load.Staged{}, err
 	}
 	st := load.Staged{UserFiles: []string{s.users.Path()}}

@@ -64,6 +64,17 @@ type SyncResult struct {
 	// LakeError says why the lake could not be published (the warehouse is loaded; the
 	// next run publishes what is missing).
 	LakeError string
+	// Phases is where each source's time went, in the order of Sources.
+	Phases []Phases
+	// Lake is the time spent publishing the lake.
+	Lake time.Duration
+}
+
+// Phases is where one source's time went. Extract is the time in the provider client
+// (HTTP and decoding); Transform the mapping and normalizing of rows; Stage the writing
+// of staging files; Merge the SCD2 merge (waiting for another source's merge excluded).
+type Phases struct {
+	Extract, Transform, Stage, Merge time.Duration
 }
 
 // Failed reports whether any source failed or the lake could not be published.
@@ -153,6 +164,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		stagingRoot = tmp
 	}
 	runs := make([]load.SourceRun, len(sources))
+	res.Phases = make([]Phases, len(sources))
 	var mergeMu sync.Mutex // one writer: merges are serialized, extraction is not
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, opts.Parallel)
@@ -162,7 +174,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			runs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log)
+			runs[i], res.Phases[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log)
 		}()
 	}
 	wg.Wait()
@@ -201,6 +213,8 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if merged == nil {
 		merged = []string{}
 	}
+	lakeStart := time.Now()
+	defer func() { res.Lake = time.Since(lakeStart) }()
 	if err := w.PublishLake(finishCtx, merged); err != nil {
 		res.LakeError = oneLine(err.Error())
 		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
@@ -211,23 +225,24 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 
 // syncSource extracts one source into staging and merges it. It never returns an
 // error: the outcome, failure included, is the source_runs row it recorded.
-func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) load.SourceRun {
+func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) (load.SourceRun, Phases) {
 	log = log.With().Str("source", src.Name).Str("provider", src.Provider).Logger()
 	run := load.SourceRun{RunID: runID, Source: src.Name, Provider: src.Provider, StartedAt: opts.Now().UTC()}
-	fail := func(err error) load.SourceRun {
+	var ph Phases
+	fail := func(err error) (load.SourceRun, Phases) {
 		run.Status = load.StatusFailed
 		run.FinishedAt = opts.Now().UTC()
 		run.Error = oneLine(sourceError(src.Name, err))
 		log.Error().Str("error", run.Error).Msg("source failed; its history is unchanged")
 		if opts.DryRun {
-			return run
+			return run, ph
 		}
 		mergeMu.Lock()
 		defer mergeMu.Unlock()
 		if err := w.RecordFailure(context.WithoutCancel(ctx), run); err != nil {
 			log.Error().Err(err).Msg("recording the failure in source_runs")
 		}
-		return run
+		return run, ph
 	}
 	extractor, err := opts.Factory(src, opts.Transport)
 	if err != nil {
@@ -261,13 +276,17 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	if opts.Progress != nil {
 		bar = opts.Progress.track(src.Name, &sink.received, extractor.Stats)
 	}
+	extractStart := time.Now()
 	extractErr := extractor.Extract(ctx, sink)
 	bar.finish(extractErr == nil)
+	extractWall := time.Since(extractStart)
 	var known []string // nil: the source has no catalogue, every field counts as known
 	if cat, ok := extractor.(extract.FieldCatalog); ok {
 		known = cat.KnownFields()
 	}
+	ph.Extract = extractWall - sink.transform - sink.stage // the sink's share of the listing
 	staged, closeErr := sink.Close(known)
+	ph.Transform, ph.Stage = sink.transform, sink.stage
 	st := extractor.Stats()
 	run.Pages, run.Requests, run.Retries, run.ThrottledMS = st.Pages, st.Requests, st.Retries, st.ThrottledMS
 	if extractErr != nil {
@@ -283,7 +302,9 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	if opts.DryRun {
 		apply = w.Preview
 	}
+	mergeStart := time.Now()
 	merged, err := apply(ctx, run, staged)
+	ph.Merge = time.Since(mergeStart)
 	mergeMu.Unlock()
 	if err != nil {
 		run.Records, run.Duplicates = merged.Records, merged.Duplicates
@@ -293,8 +314,9 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	log.Info().Int64("phone_cache_hits", hits).Int64("phone_cache_misses", misses).Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
 		Int64("deleted", merged.Deleted).Int64("unchanged", merged.Unchanged).Int64("duplicates", merged.Duplicates).
 		Int64("requests", merged.Requests).Int64("retries", merged.Retries).Int64("throttled_ms", merged.ThrottledMS).
+		Dur("extract", ph.Extract).Dur("transform", ph.Transform).Dur("stage", ph.Stage).Dur("merge", ph.Merge).
 		Msg("source loaded")
-	return merged
+	return merged, ph
 }
 
 // sourceError makes sure the message of a source failure names the source.
