@@ -26,6 +26,9 @@ func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, 
 		Transport:  transport,
 		UserAgent:  "roster/" + Version,
 	}
+	if src.MaxBodyMB > 0 {
+		hc.MaxBodyBytes = int64(src.MaxBodyMB) << 20
+	}
 	if src.MaxRetries != nil {
 		hc.MaxRetries = *src.MaxRetries
 		if hc.MaxRetries == 0 {

@@ -113,6 +113,10 @@ type Source struct {
 	MaxRetries *int `yaml:"max_retries"`
 	// MaxBackoff caps the wait between retries; 0 means the default.
 	MaxBackoff Duration `yaml:"max_backoff"`
+	// MaxBodyMB bounds one reply body in MiB (a larger reply fails the source); 0 means
+	// the default, 32. Worksection lists every user in one reply: a very large account
+	// may need more.
+	MaxBodyMB int `yaml:"max_body_mb"`
 	// Line is the line of this source's entry in the file, for later error messages.
 	Line int `yaml:"-"`
 }

@@ -434,13 +434,14 @@ sources:
 		},
 		{
 			name: "numbers out of range",
-			data: "sources:\n  - name: a\n    provider: close\n    auth: {api_key: k}\n    max_rps: -1\n    page_size: -5\n    timeout: -1s\n    max_retries: 21\n    max_backoff: -2m\n",
+			data: "sources:\n  - name: a\n    provider: close\n    auth: {api_key: k}\n    max_rps: -1\n    page_size: -5\n    timeout: -1s\n    max_retries: 21\n    max_backoff: -2m\n    max_body_mb: -1\n",
 			want: []string{
 				`roster.yaml:5: sources[0].max_rps: must be a finite number >= 0`,
 				`roster.yaml:6: sources[0].page_size: must be >= 0`,
 				`roster.yaml:7: sources[0].timeout: must not be negative`,
 				`roster.yaml:8: sources[0].max_retries: must be between 0 and 20`,
 				`roster.yaml:9: sources[0].max_backoff: must not be negative`,
+				`roster.yaml:10: sources[0].max_body_mb: must be between 0 and 4096 (0 means 32)`,
 			},
 		},
 		{

@@ -150,6 +150,9 @@ func (l *loader) validateSource(i int, s *Source, earlier []Source) {
 	if s.MaxBackoff.Duration < 0 {
 		l.add(at("max_backoff"), "must not be negative")
 	}
+	if s.MaxBodyMB < 0 || s.MaxBodyMB > 4096 {
+		l.add(at("max_body_mb"), "must be between 0 and 4096 (0 means 32)")
+	}
 	if s.MaxRetries != nil && (*s.MaxRetries < 0 || *s.MaxRetries > MaxRetriesLimit) {
 		l.add(at("max_retries"), "must be between 0 and %d", MaxRetriesLimit)
 	}
