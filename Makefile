@@ -5,7 +5,7 @@ TAGS        := duckdb_arrow
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export CGO_ENABLED := 1
 
-.PHONY: build test demo bench lint fmt docs crash clean
+.PHONY: build test demo bench gobench lint fmt docs crash clean
 
 build:
 	$(GO) build -tags $(TAGS) -o bin/roster ./cmd/roster
@@ -20,7 +20,14 @@ demo: build
 crash:
 	$(GO) test -tags $(TAGS) ./jobs -run TestSyncSurvivesSIGKILLAnywhere -count=1 -v -kill-points=50
 
-bench:
+# The benchmark program: 1,000,000 users replayed on loopback against DuckDB's own
+# JSON reader, every target printed as PASS or FAIL. BENCH_FLAGS passes options, e.g.
+# BENCH_FLAGS="--users 200000 --cpu-profile cpu.pprof" (see go run ./cmd/roster-bench --help).
+bench: build
+	$(GO) run -tags $(TAGS) ./cmd/roster-bench --roster ./bin/roster $(BENCH_FLAGS)
+
+# The Go micro-benchmarks of the packages.
+gobench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
 lint:

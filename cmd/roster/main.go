@@ -34,6 +34,7 @@ Usage:
                  [--dry-run]                           report what would change, write nothing
                  [--wait DURATION]                     wait for another sync holding the warehouse
                  [--summary-json FILE] [--metrics-file FILE]  reports for orchestrators and node_exporter
+                 [--cpu-profile FILE] [--mem-profile FILE]    pprof profiles of the run
   roster check   [--config FILE] [--source NAME]...   validate the config, reach and authenticate each source
   roster runs    [--config FILE] [--limit N]          show the run ledger
   roster sql     [--config FILE] [--format F] "SQL"   query the warehouse (table|csv|json)
@@ -84,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		wait    time.Duration
 
 		summaryJSON, metricsFile string
+		cpuProfile, memProfile   string
 		seed                     int64
 		dryRun                   bool
 		size, day                int
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		fs.StringVar(&summaryJSON, "summary-json", "", "write the run summary as JSON to this file (for orchestrators)")
 		fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics to this file (node_exporter textfile collector)")
 		fs.DurationVar(&wait, "wait", 0, "wait this long for another roster sync holding the warehouse (default: fail at once)")
+		fs.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof)")
+		fs.StringVar(&memProfile, "mem-profile", "", "write a heap profile at the end of the run to this file (go tool pprof)")
 	case "sql":
 		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
 		fs.StringVarP(&file, "file", "f", "", "read the statement from this file")
@@ -163,7 +167,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 				}
 				opts.Progress, opts.Logger = progress, plog
 			}
+			stopProfiles, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return err
+			}
 			res, err := jobs.Sync(ctx, opts)
+			if perr := stopProfiles(); perr != nil {
+				log.Warn().Err(perr).Msg("writing profiles")
+			}
 			if opts.Progress != nil {
 				opts.Progress.Wait()
 			}

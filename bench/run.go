@@ -1,0 +1,311 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	closefake "github.com/roster-etl/roster/extract/close/fake"
+	"github.com/roster-etl/roster/extract/synth"
+	uisfake "github.com/roster-etl/roster/extract/uis/fake"
+	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
+	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
+	"github.com/roster-etl/roster/jobs"
+	"github.com/roster-etl/roster/jobs/config"
+)
+
+// SizeResult is what one directory size measured.
+type SizeResult struct {
+	Users            int
+	PageFiles        int
+	PageBytes        int64
+	Full, Incr       Measurement
+	Reference        time.Duration
+	Recorded, Replay string // directories
+}
+
+// sourceNames are the source names of the fakes' roster.yaml, by provider.
+var sourceNames = map[string]string{
+	"close": "close-demo", "worksection": "worksection-demo", "zoom_contact_center": "zoom-cc-demo", "uis": "uis-demo",
+}
+
+// MeasureSize records two nights of a directory of users, then replays them to a
+// fresh warehouse (a full night, then an incremental one) and runs the reference over
+// the first night's pages.
+func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeResult, error) {
+	r := SizeResult{Users: users}
+	dir := filepath.Join(o.Dir, fmt.Sprintf("users-%d", users))
+	if err := os.RemoveAll(dir); err != nil {
+		return r, err
+	}
+	pop := synth.New(synth.Config{Seed: o.Seed, Size: users / len(Providers)})
+	fmt.Fprintf(o.Out, "recording %d users' replies from the fakes (two nights) ...\n", users)
+	yaml, fakeAddrs, err := Record(ctx, pop, dir, 2)
+	if err != nil {
+		return r, err
+	}
+	r.PageBytes, r.PageFiles, err = dirBytes(filepath.Join(night(dir, 0), "*", "pages", "users-*.json"))
+	if err != nil {
+		return r, err
+	}
+	replay, err := StartReplay(dir)
+	if err != nil {
+		return r, err
+	}
+	defer replay.Close()
+	work := filepath.Join(dir, "run")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return r, err
+	}
+	scratch := filepath.Join(dir, "record")
+	yaml = strings.ReplaceAll(yaml, scratch, work)
+	cfgPath := filepath.Join(work, "roster.yaml")
+	if err := os.WriteFile(cfgPath, []byte(benchYAML(retarget(yaml, fakeAddrs, replay.Addrs()))), 0o600); err != nil {
+		return r, err
+	}
+	var extra []string
+	if profile && o.CPUProfile != "" {
+		extra = append(extra, "--cpu-profile", o.CPUProfile)
+	}
+	if profile && o.MemProfile != "" {
+		extra = append(extra, "--mem-profile", o.MemProfile)
+	}
+	replay.SetNight(0)
+	if r.Full, err = RunRoster(ctx, o.Roster, cfgPath, work, extra...); err != nil {
+		return r, fmt.Errorf("night 1: %w", err)
+	}
+	replay.SetNight(1)
+	if r.Incr, err = RunRoster(ctx, o.Roster, cfgPath, work); err != nil {
+		return r, fmt.Errorf("night 2: %w", err)
+	}
+	if r.Reference, err = Reference(ctx, night(dir, 0), sourceNames, filepath.Join(dir, "reference")); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// FlatMerge syncs nights 0..n-1 of a directory in process against the fakes and
+// returns each night's merge time (summed over the sources).
+func FlatMerge(ctx context.Context, o Options) ([]time.Duration, error) {
+	pop := synth.New(synth.Config{Seed: o.Seed, Size: o.FlatUsers / len(Providers)})
+	fakes, err := jobs.StartFakes(pop)
+	if err != nil {
+		return nil, err
+	}
+	defer fakes.Stop()
+	dir := filepath.Join(o.Dir, "flat")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse([]byte(benchYAML(fakes.ConfigYAML("", filepath.Join(dir, "r.duckdb"), filepath.Join(dir, "lake")))), "bench.yaml", nil)
+	if err != nil {
+		return nil, err
+	}
+	var merges []time.Duration
+	for d := range o.FlatNights {
+		fakes.SetDay(d)
+		at := pop.Day(d).Date.Add(2 * time.Hour)
+		res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(), Now: func() time.Time { return at }})
+		if err != nil {
+			return nil, err
+		}
+		if res.Failed() {
+			return nil, fmt.Errorf("flat night %d: %s", d, failure(res.Sources))
+		}
+		var m time.Duration
+		for _, ph := range res.Phases {
+			m += ph.Merge
+		}
+		merges = append(merges, m)
+	}
+	return merges, nil
+}
+
+// LimitedSource is one source's extraction under latency and a rate limit.
+type LimitedSource struct {
+	Source            string
+	Requests, Retries int64
+	Listing, Bound    time.Duration
+}
+
+// Limited syncs LimitedUsers from fakes that answer after latency and admit rps
+// requests a second per source, and reports each source's listing time against the
+// lower bound the limit imposes (requests / rps).
+func Limited(ctx context.Context, o Options, latency time.Duration, rps int) ([]LimitedSource, error) {
+	pop := synth.New(synth.Config{Seed: o.Seed, Size: o.LimitedUsers / len(Providers)})
+	f := &jobs.Fakes{
+		Population:  pop,
+		Close:       closefake.New(pop, closefake.Options{APIKey: "demo-close-api-key", RateLimit: rps}),
+		Worksection: wsfake.New(pop, wsfake.Options{APIKey: "demo-close-api-key", RateLimit: rps}),
+		Zoom:        zoomfake.New(pop, zoomfake.Options{QPS: rps}),
+		UIS:         uisfake.New(pop, uisfake.Options{MinutePoints: 60 * rps}),
+	}
+	slow := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(latency)
+			h.ServeHTTP(w, r)
+		})
+	}
+	srv, err := serve(map[string]http.Handler{
+		"close": slow(f.Close), "worksection": slow(f.Worksection), "zoom_contact_center": slow(f.Zoom), "uis": slow(f.UIS),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	f.Addrs = srv.addrs
+	dir := filepath.Join(o.Dir, "limited")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse([]byte(f.ConfigYAML("", filepath.Join(dir, "r.duckdb"), filepath.Join(dir, "lake"))), "bench.yaml", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop()})
+	if err != nil {
+		return nil, err
+	}
+	if res.Failed() {
+		return nil, fmt.Errorf("rate-limited run: %s", failure(res.Sources))
+	}
+	var out []LimitedSource
+	for i, r := range res.Sources {
+		ph := res.Phases[i]
+		out = append(out, LimitedSource{
+			Source: r.Source, Requests: r.Requests, Retries: r.Retries,
+			Listing: ph.Extract + ph.Transform + ph.Stage,
+			Bound:   time.Duration(float64(r.Requests) / float64(rps) * float64(time.Second)),
+		})
+	}
+	return out, nil
+}
+
+// Run measures everything and prints the report with each target as PASS or FAIL. It
+// returns an error when a measurement could not be made; targets that fail are
+// printed, not returned.
+func Run(ctx context.Context, o Options) error {
+	w := o.Out
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	full, err := MeasureSize(ctx, o, o.Users, true)
+	if err != nil {
+		return err
+	}
+	var base *SizeResult
+	if o.BaselineUsers > 0 && o.BaselineUsers != o.Users {
+		b, err := MeasureSize(ctx, o, o.BaselineUsers, false)
+		if err != nil {
+			return err
+		}
+		base = &b
+	}
+	var merges []time.Duration
+	if o.FlatNights > 1 {
+		fmt.Fprintf(w, "syncing %d nights of %d users for the merge trend ...\n", o.FlatNights, o.FlatUsers)
+		if merges, err = FlatMerge(ctx, o); err != nil {
+			return err
+		}
+	}
+	var limited []LimitedSource
+	if o.LimitedUsers > 0 {
+		fmt.Fprintf(w, "syncing %d users from fakes with 50 ms latency and 20 requests/s per source ...\n", o.LimitedUsers)
+		if limited, err = Limited(ctx, o, 50*time.Millisecond, 20); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(w, "\nroster bench: seed %d, roster %s\n", o.Seed, o.Roster)
+	for _, s := range []*SizeResult{&full, base} {
+		if s != nil {
+			printSize(w, s)
+		}
+	}
+	if len(merges) > 0 {
+		fmt.Fprintf(w, "merge per night (%d users, summed over sources):", o.FlatUsers)
+		for i, m := range merges {
+			fmt.Fprintf(w, " %d:%.2fs", i+1, m.Seconds())
+		}
+		fmt.Fprintln(w)
+	}
+	for _, l := range limited {
+		fmt.Fprintf(w, "rate-limited %-17s %4d requests, %d retried (429), listing %.2fs, bound %.2fs\n",
+			l.Source, l.Requests, l.Retries, l.Listing.Seconds(), l.Bound.Seconds())
+	}
+
+	fmt.Fprintln(w)
+	ratio := full.Full.Wall.Seconds() / full.Reference.Seconds()
+	target(w, ratio <= 1.0, "full sync of %d users <= 1.0x the reference: %.2fx (%.1fs vs %.1fs)", full.Users, ratio, full.Full.Wall.Seconds(), full.Reference.Seconds())
+	target(w, full.Full.PeakRSS <= 1<<30, "peak RSS at %d users <= 1 GiB: %s", full.Users, gib(full.Full.PeakRSS))
+	if base != nil {
+		r := float64(full.Full.PeakRSS) / float64(base.Full.PeakRSS)
+		target(w, r <= 1.5, "peak RSS at %d users <= 1.5x the %d-user figure: %.2fx (%s vs %s)", full.Users, base.Users, r, gib(full.Full.PeakRSS), gib(base.Full.PeakRSS))
+	}
+	ir := full.Incr.Wall.Seconds() / full.Full.Wall.Seconds()
+	target(w, ir <= 0.5, "incremental night <= 0.5x the first: %.2fx (%.1fs vs %.1fs)", ir, full.Incr.Wall.Seconds(), full.Full.Wall.Seconds())
+	if len(merges) > 1 {
+		last := merges[len(merges)-1]
+		mr := last.Seconds() / merges[1].Seconds()
+		target(w, mr <= 1.2, "merge of night %d <= 1.2x night 2's: %.2fx (%.2fs vs %.2fs)", len(merges), mr, last.Seconds(), merges[1].Seconds())
+	}
+	if len(limited) > 0 {
+		worst, requests, retries := 0.0, int64(0), int64(0)
+		for _, l := range limited {
+			worst = max(worst, l.Listing.Seconds()/l.Bound.Seconds())
+			requests += l.Requests
+			retries += l.Retries
+		}
+		share := float64(retries) / float64(requests)
+		target(w, worst <= 1.1 && share < 0.01, "rate-limited extraction <= 1.1x the bound, < 1%% answered 429: %.2fx, %.2f%%", worst, 100*share)
+	}
+	return nil
+}
+
+func printSize(w io.Writer, s *SizeResult) {
+	fmt.Fprintf(w, "%d users (%d per provider): %d page files, %.0f MB of users JSON\n",
+		s.Users, s.Users/len(Providers), s.PageFiles, float64(s.PageBytes)/1e6)
+	for _, n := range []struct {
+		name string
+		m    Measurement
+	}{{"night 1 (full)", s.Full}, {"night 2 (incremental)", s.Incr}} {
+		m := n.m
+		var ins, upd, del int64
+		var ph jobs.PhaseSeconds
+		for _, src := range m.Summary.Sources {
+			ins, upd, del = ins+src.Inserted, upd+src.Updated, del+src.Deleted
+			ph.Extract += src.Phases.Extract
+			ph.Transform += src.Phases.Transform
+			ph.Stage += src.Phases.Stage
+			ph.Merge += src.Phases.Merge
+		}
+		fmt.Fprintf(w, "  %-22s wall %6.1fs  cpu %6.1fs  %8.0f users/s  peak RSS %s  (+%d new, %d changed, -%d gone)\n",
+			n.name, m.Wall.Seconds(), m.CPU.Seconds(), float64(m.Users)/m.Wall.Seconds(), gib(m.PeakRSS), ins, upd, del)
+		fmt.Fprintf(w, "  %-22s phases summed over sources: extract %.1fs, transform %.1fs, stage %.1fs, merge %.1fs; lake %.1fs\n",
+			"", ph.Extract, ph.Transform, ph.Stage, ph.Merge, m.Summary.LakeSeconds)
+	}
+	fmt.Fprintf(w, "  %-22s wall %6.1fs  (DuckDB read_json, same pages, canonical columns, zstd Parquet)\n", "reference", s.Reference.Seconds())
+}
+
+func target(w io.Writer, ok bool, format string, args ...any) {
+	verdict := "FAIL"
+	if ok {
+		verdict = "PASS"
+	}
+	fmt.Fprintf(w, "TARGET %s  "+format+"\n", append([]any{verdict}, args...)...)
+}
+
+func gib(b int64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
