@@ -111,9 +111,10 @@ func Record(ctx context.Context, pop *synth.Population, dir string, nights int) 
 }
 
 // benchYAML lets single replies be as large as a big directory needs: Worksection's
-// get_users and Close's organization (all memberships) are one reply each.
+// get_users, Close's organization (all memberships) and UIS's group members are one
+// reply each however large the directory.
 func benchYAML(yaml string) string {
-	for _, p := range []string{"close", "worksection"} {
+	for _, p := range Providers {
 		yaml = strings.Replace(yaml, "    provider: "+p+"\n", "    provider: "+p+"\n    max_body_mb: 2048\n", 1)
 	}
 	return yaml
