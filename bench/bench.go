@@ -22,7 +22,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/roster-etl/roster/extract/synth"
 	"github.com/roster-etl/roster/jobs"
 	"github.com/roster-etl/roster/jobs/config"
 	"github.com/roster-etl/roster/load"
@@ -62,15 +61,16 @@ type Measurement struct {
 // night names the directory of a recorded night.
 func night(dir string, d int) string { return filepath.Join(dir, "nights", strconv.Itoa(d)) }
 
-// Record syncs days 0..nights-1 of pop from the fakes through recording proxies into a
-// scratch warehouse, storing every reply under dir/nights/<day>. It returns the
-// roster.yaml of the fakes (for retarget) and the fakes' addresses.
-func Record(ctx context.Context, pop *synth.Population, dir string, nights int) (yaml string, addrs map[string]string, err error) {
-	fakes, err := jobs.StartFakes(pop)
+// Record syncs days 0..nights-1 of a directory of users (split by Split) from the
+// fakes through recording proxies into a scratch warehouse, storing every reply under
+// dir/nights/<day>. It returns the roster.yaml of the fakes (for retarget) and the
+// fakes' addresses.
+func Record(ctx context.Context, seed int64, users int, dir string, nights int) (yaml string, addrs map[string]string, err error) {
+	fakes, fsrv, err := startFakes(seed, users, fakeOptions{})
 	if err != nil {
 		return "", nil, err
 	}
-	defer fakes.Stop()
+	defer fsrv.close()
 	scratch := filepath.Join(dir, "record")
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return "", nil, err
@@ -97,7 +97,7 @@ func Record(ctx context.Context, pop *synth.Population, dir string, nights int) 
 			return "", nil, err
 		}
 		fakes.SetDay(d)
-		at := pop.Day(d).Date.Add(2 * time.Hour)
+		at := fakes.Population.Day(d).Date.Add(2 * time.Hour)
 		res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(), Now: func() time.Time { return at }})
 		srv.close()
 		if err != nil {

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/roster-etl/roster/extract/synth"
 )
 
 // TestRosterAndTheReferenceAgreeOnTheCanonicalColumns is the benchmark at 10,000 users
@@ -17,8 +15,7 @@ func TestRosterAndTheReferenceAgreeOnTheCanonicalColumns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	pop := synth.New(synth.Config{Seed: 7, Size: 10_000 / len(Providers)})
-	if _, _, err := Record(ctx, pop, dir, 1); err != nil {
+	if _, _, err := Record(ctx, 7, 10_000, dir, 1); err != nil {
 		t.Fatal(err)
 	}
 	ref := filepath.Join(dir, "reference")

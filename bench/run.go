@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	closefake "github.com/roster-etl/roster/extract/close/fake"
-	"github.com/roster-etl/roster/extract/synth"
-	uisfake "github.com/roster-etl/roster/extract/uis/fake"
-	wsfake "github.com/roster-etl/roster/extract/worksection/fake"
-	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
 	"github.com/roster-etl/roster/jobs"
 	"github.com/roster-etl/roster/jobs/config"
 )
@@ -45,9 +39,8 @@ func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeR
 	if err := os.RemoveAll(dir); err != nil {
 		return r, err
 	}
-	pop := synth.New(synth.Config{Seed: o.Seed, Size: users / len(Providers)})
 	fmt.Fprintf(o.Out, "recording %d users' replies from the fakes (two nights) ...\n", users)
-	yaml, fakeAddrs, err := Record(ctx, pop, dir, 2)
+	yaml, fakeAddrs, err := Record(ctx, o.Seed, users, dir, 2)
 	if err != nil {
 		return r, err
 	}
@@ -94,12 +87,11 @@ func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeR
 // FlatMerge syncs nights 0..n-1 of a directory in process against the fakes and
 // returns each night's merge time (summed over the sources).
 func FlatMerge(ctx context.Context, o Options) ([]time.Duration, error) {
-	pop := synth.New(synth.Config{Seed: o.Seed, Size: o.FlatUsers / len(Providers)})
-	fakes, err := jobs.StartFakes(pop)
+	fakes, fsrv, err := startFakes(o.Seed, o.FlatUsers, fakeOptions{})
 	if err != nil {
 		return nil, err
 	}
-	defer fakes.Stop()
+	defer fsrv.close()
 	dir := filepath.Join(o.Dir, "flat")
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
@@ -114,7 +106,7 @@ func FlatMerge(ctx context.Context, o Options) ([]time.Duration, error) {
 	var merges []time.Duration
 	for d := range o.FlatNights {
 		fakes.SetDay(d)
-		at := pop.Day(d).Date.Add(2 * time.Hour)
+		at := fakes.Population.Day(d).Date.Add(2 * time.Hour)
 		res, err := jobs.Sync(ctx, jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(), Now: func() time.Time { return at }})
 		if err != nil {
 			return nil, err
@@ -142,28 +134,11 @@ type LimitedSource struct {
 // requests a second per source, and reports each source's listing time against the
 // lower bound the limit imposes (requests / rps).
 func Limited(ctx context.Context, o Options, latency time.Duration, rps int) ([]LimitedSource, error) {
-	pop := synth.New(synth.Config{Seed: o.Seed, Size: o.LimitedUsers / len(Providers)})
-	f := &jobs.Fakes{
-		Population:  pop,
-		Close:       closefake.New(pop, closefake.Options{APIKey: "demo-close-api-key", RateLimit: rps}),
-		Worksection: wsfake.New(pop, wsfake.Options{APIKey: "demo-close-api-key", RateLimit: rps}),
-		Zoom:        zoomfake.New(pop, zoomfake.Options{QPS: rps}),
-		UIS:         uisfake.New(pop, uisfake.Options{MinutePoints: 60 * rps}),
-	}
-	slow := func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(latency)
-			h.ServeHTTP(w, r)
-		})
-	}
-	srv, err := serve(map[string]http.Handler{
-		"close": slow(f.Close), "worksection": slow(f.Worksection), "zoom_contact_center": slow(f.Zoom), "uis": slow(f.UIS),
-	})
+	f, srv, err := startFakes(o.Seed, o.LimitedUsers, fakeOptions{rps: rps, latency: latency})
 	if err != nil {
 		return nil, err
 	}
 	defer srv.close()
-	f.Addrs = srv.addrs
 	dir := filepath.Join(o.Dir, "limited")
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
@@ -276,8 +251,9 @@ func Run(ctx context.Context, o Options) error {
 }
 
 func printSize(w io.Writer, s *SizeResult) {
-	fmt.Fprintf(w, "%d users (%d per provider): %d page files, %.0f MB of users JSON\n",
-		s.Users, s.Users/len(Providers), s.PageFiles, float64(s.PageBytes)/1e6)
+	sizes := Split(s.Users)
+	fmt.Fprintf(w, "%d users (close %d, worksection %d, zoom %d, uis %d): %d page files, %.0f MB of users JSON\n",
+		s.Users, sizes["close"], sizes["worksection"], sizes["zoom_contact_center"], sizes["uis"], s.PageFiles, float64(s.PageBytes)/1e6)
 	for _, n := range []struct {
 		name string
 		m    Measurement

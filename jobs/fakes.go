@@ -16,8 +16,8 @@ import (
 	zoomfake "github.com/roster-etl/roster/extract/zoomcc/fake"
 )
 
-// demoKey is the API key the demo's fakes accept; it is not a secret.
-const demoKey = "demo-close-api-key"
+// DemoKey is the API key the demo's fakes accept; it is not a secret.
+const DemoKey = "demo-close-api-key"
 
 // Fakes are all fake providers serving one synthetic population on loopback.
 type Fakes struct {
@@ -35,8 +35,8 @@ type Fakes struct {
 func StartFakes(pop *synth.Population) (*Fakes, error) {
 	f := &Fakes{
 		Population:  pop,
-		Close:       fake.New(pop, fake.Options{APIKey: demoKey}),
-		Worksection: wsfake.New(pop, wsfake.Options{APIKey: demoKey}),
+		Close:       fake.New(pop, fake.Options{APIKey: DemoKey}),
+		Worksection: wsfake.New(pop, wsfake.Options{APIKey: DemoKey}),
 		Zoom:        zoomfake.New(pop, zoomfake.Options{}),
 		UIS:         uisfake.New(pop, uisfake.Options{}),
 		Addrs:       map[string]string{},
@@ -99,7 +99,7 @@ sources:
     auth: { login: %q, password: %q }
     default_region: RU
     timezone: Europe/Moscow
-`, header, duckdb, lake, f.Addrs["close"], demoKey, f.Addrs["worksection"], demoKey, f.Worksection.Location(),
+`, header, duckdb, lake, f.Addrs["close"], DemoKey, f.Addrs["worksection"], DemoKey, f.Worksection.Location(),
 		f.Addrs["zoom_contact_center"], f.Addrs["zoom_contact_center"], f.Zoom.AccountID(), f.Zoom.ClientID(), f.Zoom.ClientSecret(),
 		f.Addrs["uis"], uisfake.DefaultLogin, uisfake.DefaultPassword)
 }
