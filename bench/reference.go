@@ -54,13 +54,13 @@ func referenceSQL(dir, provider, source string) (string, error) {
 			return "", err
 		}
 		return fmt.Sprintf(`WITH u AS (
-    SELECT unnest(data, recursive := true) FROM read_json(%s, format = 'auto',
+    SELECT unnest(data, recursive := true) FROM read_json(%s, maximum_object_size = 1073741824,
         columns = {data: 'STRUCT(id VARCHAR, email VARCHAR, first_name VARCHAR, last_name VARCHAR, organizations VARCHAR[])[]'})
 ), m AS (
-    SELECT m.user_id, m.role_id, true AS active FROM (SELECT unnest(memberships) AS m FROM read_json(%[2]s,
+    SELECT m.user_id, m.role_id, true AS active FROM (SELECT unnest(memberships) AS m FROM read_json(%[2]s, maximum_object_size = 1073741824,
         columns = {memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]', inactive_memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]'}))
     UNION ALL
-    SELECT m.user_id, m.role_id, false FROM (SELECT unnest(inactive_memberships) AS m FROM read_json(%[2]s,
+    SELECT m.user_id, m.role_id, false FROM (SELECT unnest(inactive_memberships) AS m FROM read_json(%[2]s, maximum_object_size = 1073741824,
         columns = {memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]', inactive_memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]'}))
 )
 SELECT DISTINCT ON (u.id) %[3]s AS source, u.id AS user_id, %[4]s AS email_normalized, %[5]s AS first_name, %[6]s AS last_name,
@@ -85,7 +85,7 @@ FROM (SELECT unnest(data) AS u FROM read_json(%s, maximum_object_size = 10737418
     CASE lower(trim(u.role_name)) WHEN 'admin' THEN 'admin' WHEN 'supervisor' THEN 'manager' WHEN 'agent' THEN 'member'
         ELSE 'unknown' END AS role,
     coalesce(u.user_access <> 'inactive', true) AS is_active, []::VARCHAR[] AS phones
-FROM (SELECT unnest(users) AS u FROM read_json(%s,
+FROM (SELECT unnest(users) AS u FROM read_json(%s, maximum_object_size = 1073741824,
     columns = {users: 'STRUCT(user_id VARCHAR, user_email VARCHAR, first_name VARCHAR, last_name VARCHAR, role_name VARCHAR, user_access VARCHAR)[]'}))`,
 			src, emailNormalized("u.user_email"), cleanText("u.first_name"), cleanText("u.last_name"), fileList(users)), nil
 	case "uis":
@@ -93,7 +93,7 @@ FROM (SELECT unnest(users) AS u FROM read_json(%s,
     'member' AS role, true AS is_active,
     list_filter(list_append(list_transform(u.phone_numbers, p -> p.phone_number), u.extension.extension_phone_number),
         p -> trim(p) <> '') AS phones
-FROM (SELECT unnest(result.data) AS u FROM read_json(%s,
+FROM (SELECT unnest(result.data) AS u FROM read_json(%s, maximum_object_size = 1073741824,
     columns = {result: 'STRUCT(data STRUCT(id BIGINT, email VARCHAR, first_name VARCHAR, last_name VARCHAR,
         phone_numbers STRUCT(phone_number VARCHAR)[], extension STRUCT(extension_phone_number VARCHAR))[])'}))`,
 			src, emailNormalized("u.email"), cleanText("u.first_name"), cleanText("u.last_name"), fileList(users)), nil

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -36,14 +37,24 @@ var sourceNames = map[string]string{
 func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeResult, error) {
 	r := SizeResult{Users: users}
 	dir := filepath.Join(o.Dir, fmt.Sprintf("users-%d", users))
-	if err := os.RemoveAll(dir); err != nil {
-		return r, err
+	rec := recording{Seed: o.Seed, Users: users, Nights: 2}
+	if prev, err := readRecording(dir); err == nil && prev.Seed == rec.Seed && prev.Users == rec.Users && prev.Nights == rec.Nights {
+		fmt.Fprintf(o.Out, "reusing the replies of %d users recorded under %s\n", users, dir)
+		rec = prev
+	} else {
+		if err := os.RemoveAll(dir); err != nil {
+			return r, err
+		}
+		fmt.Fprintf(o.Out, "recording %d users' replies from the fakes (two nights) ...\n", users)
+		if rec.YAML, rec.Addrs, err = Record(ctx, o.Seed, users, dir, rec.Nights); err != nil {
+			return r, err
+		}
+		if err := writeRecording(dir, rec); err != nil {
+			return r, err
+		}
 	}
-	fmt.Fprintf(o.Out, "recording %d users' replies from the fakes (two nights) ...\n", users)
-	yaml, fakeAddrs, err := Record(ctx, o.Seed, users, dir, 2)
-	if err != nil {
-		return r, err
-	}
+	yaml, fakeAddrs := rec.YAML, rec.Addrs
+	var err error
 	r.PageBytes, r.PageFiles, err = dirBytes(filepath.Join(night(dir, 0), "*", "pages", "users-*.json"))
 	if err != nil {
 		return r, err
@@ -54,6 +65,9 @@ func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeR
 	}
 	defer replay.Close()
 	work := filepath.Join(dir, "run")
+	if err := os.RemoveAll(work); err != nil {
+		return r, err
+	}
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return r, err
 	}
@@ -285,3 +299,29 @@ func target(w io.Writer, ok bool, format string, args ...any) {
 }
 
 func gib(b int64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
+
+// recording describes the nights recorded under a directory, so that a later run of the
+// same size and seed reuses them.
+type recording struct {
+	Seed          int64
+	Users, Nights int
+	YAML          string
+	Addrs         map[string]string
+}
+
+func readRecording(dir string) (recording, error) {
+	var r recording
+	b, err := os.ReadFile(filepath.Join(dir, "recording.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	return r, err
+}
+
+func writeRecording(dir string, r recording) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "recording.json"), b, 0o644)
+}
