@@ -127,6 +127,11 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		return SyncResult{}, err
 	}
 	defer w.Close()
+	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
+		if err := w.SetMemoryLimit(ctx, int64(mb)<<20/2); err != nil {
+			return SyncResult{}, err
+		}
+	}
 
 	runID, err := uuid.NewV7()
 	if err != nil {

@@ -30,6 +30,14 @@ type Warehouse struct {
 	Lake string
 }
 
+// SetMemoryLimit bounds the memory DuckDB uses (it spills to temporary files beyond).
+func (w *Warehouse) SetMemoryLimit(ctx context.Context, bytes int64) error {
+	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dB'", bytes)); err != nil {
+		return fmt.Errorf("warehouse %s: memory limit: %w", w.path, err)
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the DuckDB file at path ("" for an in-memory
 // warehouse), applies pending migrations
 // in one transaction, and refuses a warehouse written by a newer roster.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -156,6 +157,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		case "sync":
 			if _, err := cfg.Select(sources); err != nil {
 				return usageError{err.Error()}
+			}
+			if _, set := env("GOMEMLIMIT"); !set {
+				// A third of the budget for the Go heap (DuckDB has half, set by Sync).
+				debug.SetMemoryLimit(int64(cfg.Warehouse.MemoryMB) << 20 / 3)
 			}
 			opts := jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait, DryRun: dryRun}
 			if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) && *logFormat != "json" {

@@ -238,7 +238,7 @@ func TestParseReportsUnknownKeysWithLineColumnAndPath(t *testing.T) {
 		{
 			name: "in the warehouse",
 			data: "warehouse:\n  duckdb: x\n  parquet: y\nsources: []\n",
-			want: `roster.yaml:3:3: warehouse: unknown key "parquet" (known keys: duckdb, lake)`,
+			want: `roster.yaml:3:3: warehouse: unknown key "parquet" (known keys: duckdb, lake, memory_mb)`,
 		},
 		{
 			name: "holding an anchor",
@@ -443,6 +443,11 @@ sources:
 				`roster.yaml:9: sources[0].max_backoff: must not be negative`,
 				`roster.yaml:10: sources[0].max_body_mb: must be between 0 and 4096 (0 means 32)`,
 			},
+		},
+		{
+			name: "memory budget too small",
+			data: "warehouse:\n  memory_mb: 100\nsources:\n  - name: a\n    provider: close\n    auth: {api_key: k}\n",
+			want: []string{`roster.yaml:2: warehouse.memory_mb: must be at least 256 (MiB)`},
 		},
 		{
 			name: "rate that is not a number",

@@ -98,6 +98,9 @@ func (l *loader) load(data []byte) (*Config, error) {
 	}
 
 	l.defaults(&doc)
+	if doc.Warehouse.MemoryMB < MinMemoryMB {
+		l.add("warehouse.memory_mb", "must be at least %d (MiB)", MinMemoryMB)
+	}
 	for i := range doc.Sources {
 		l.validateSource(i, &doc.Sources[i], doc.Sources[:i])
 	}
