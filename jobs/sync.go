@@ -219,11 +219,11 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		merged = []string{}
 	}
 	lakeStart := time.Now()
-	defer func() { res.Lake = time.Since(lakeStart) }()
 	if err := w.PublishLake(finishCtx, merged); err != nil {
 		res.LakeError = oneLine(err.Error())
 		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
 	}
+	res.Lake = time.Since(lakeStart)
 	log.Info().Str("status", res.Run.Status).Dur("duration", res.Run.FinishedAt.Sub(res.Run.StartedAt)).Msg("sync finished")
 	return res, nil
 }
