@@ -128,7 +128,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	}
 	defer w.Close()
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
-		if err := w.SetMemoryLimit(ctx, int64(mb)<<20/2); err != nil {
+		if err := w.SetMemoryLimit(ctx, int64(mb)<<20*6/10); err != nil {
 			return SyncResult{}, err
 		}
 	}

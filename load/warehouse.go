@@ -30,10 +30,14 @@ type Warehouse struct {
 	Lake string
 }
 
-// SetMemoryLimit bounds the memory DuckDB uses (it spills to temporary files beyond).
+// SetMemoryLimit bounds the memory DuckDB uses: it spills to temporary files beyond
+// (a query that cannot spill fails), and does not keep insertion order where a query
+// does not ask for an order (roster's exports all do).
 func (w *Warehouse) SetMemoryLimit(ctx context.Context, bytes int64) error {
-	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dB'", bytes)); err != nil {
-		return fmt.Errorf("warehouse %s: memory limit: %w", w.path, err)
+	for _, q := range []string{fmt.Sprintf("SET memory_limit = '%dB'", bytes), "SET preserve_insertion_order = false"} {
+		if _, err := w.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("warehouse %s: memory limit: %w", w.path, err)
+		}
 	}
 	return nil
 }

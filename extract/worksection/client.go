@@ -13,6 +13,7 @@
 package worksection
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -140,24 +141,7 @@ func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 	if err != nil {
 		return err
 	}
-	objects, op, err := c.userObjects(ctx)
-	if err != nil {
-		return err
-	}
-	for chunk := range slices.Chunk(objects, PageSize) {
-		users := make([]extract.User, 0, len(chunk))
-		for _, obj := range chunk {
-			u, err := c.user(obj, teams)
-			if err != nil {
-				return c.fail(op, err)
-			}
-			users = append(users, u)
-		}
-		if err := sink.Users(ctx, users); err != nil {
-			return c.fail("sink users", err)
-		}
-	}
-	return nil
+	return c.users(ctx, teams, sink)
 }
 
 // teamIndex finds a team's id by its title: users name their team, get_user_groups
@@ -200,27 +184,68 @@ func (c *Client) teams(ctx context.Context) (teamIndex, error) {
 	return index, nil
 }
 
-// userObjects reads get_users: the whole directory in one reply. It returns the raw
-// user objects and the request's Op for errors found in them.
-func (c *Client) userObjects(ctx context.Context) ([]map[string]json.RawMessage, string, error) {
+// users reads get_users, the whole directory in one reply, and hands its users to sink
+// in pages as it decodes them, so that a large directory is never held decoded all at
+// once. Nothing reaches the sink before more than suspectedCap users were decoded; a
+// listing found malformed after that fails the source, whose pages are never merged.
+func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) error {
 	data, op, err := c.call(ctx, actionUsers)
 	if err != nil {
-		return nil, op, err
+		return err
 	}
 	if isAbsent(data) {
-		return nil, op, c.fail(op, fmt.Errorf("%w: reply has status ok but no data", extract.ErrIncomplete))
+		return c.fail(op, fmt.Errorf("%w: reply has status ok but no data", extract.ErrIncomplete))
 	}
-	var objects []map[string]json.RawMessage
-	if err := gojson.Unmarshal(data, &objects); err != nil {
-		return nil, op, c.fail(op, c.malformed(fmt.Errorf("get_users data: %w", err), data))
+	dec := gojson.NewDecoder(bytes.NewReader(data))
+	malformed := func(err error) error {
+		return c.fail(op, c.malformed(fmt.Errorf("get_users data: %w", err), data))
 	}
-	switch len(objects) {
+	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('[') {
+		if err == nil {
+			err = fmt.Errorf("not a list of users")
+		}
+		return malformed(err)
+	}
+	n := 0
+	var users []extract.User
+	flush := func() error {
+		for page := range slices.Chunk(users, PageSize) {
+			if err := sink.Users(ctx, page); err != nil {
+				return c.fail("sink users", err)
+			}
+		}
+		users = users[:0]
+		return nil
+	}
+	for dec.More() {
+		var obj map[string]json.RawMessage
+		if err := dec.Decode(&obj); err != nil {
+			return malformed(err)
+		}
+		n++
+		u, err := c.user(obj, teams)
+		if err != nil {
+			return c.fail(op, err)
+		}
+		users = append(users, u)
+		// The first suspectedCap users are held back: a reply of exactly that many is
+		// refused, and then nothing of it has reached the sink.
+		if len(users) >= PageSize && n > suspectedCap {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return malformed(err)
+	}
+	switch n {
 	case 0:
-		return nil, op, c.fail(op, fmt.Errorf("%w: reply lists no users, not even the account owner", extract.ErrIncomplete))
+		return c.fail(op, fmt.Errorf("%w: reply lists no users, not even the account owner", extract.ErrIncomplete))
 	case suspectedCap:
-		return nil, op, c.fail(op, fmt.Errorf("%w: reply lists exactly %d users, the size at which Worksection is reported to cut replies short", extract.ErrIncomplete, suspectedCap))
+		return c.fail(op, fmt.Errorf("%w: reply lists exactly %d users, the size at which Worksection is reported to cut replies short", extract.ErrIncomplete, suspectedCap))
 	}
-	return objects, op, nil
+	return flush()
 }
 
 // call sends one signed admin API request and returns the data of its reply (nil when
