@@ -129,6 +129,9 @@ type hostileCase struct {
 	per map[string]hostileOutcome
 	// why must appear in a failed source's error.
 	why *regexp.Regexp
+	// timeout is the sources' per-request timeout; 1s when empty (the slow-loris cases
+	// fail fast with it; a 32 MiB body must be given time to arrive under -race).
+	timeout string
 }
 
 func writeReply(w http.ResponseWriter, status int, header http.Header, body []byte) {
@@ -250,7 +253,7 @@ func hostileCases() []hostileCase {
 			spoil: func(w http.ResponseWriter, s int, h http.Header, b []byte, _ hostileTarget) {
 				writeReply(w, s, h, bytes.Replace(b, []byte(":"), []byte(";"), 1))
 			}},
-		{name: "gigantic endless body", times: infinite, want: fails, why: regexp.MustCompile(`too large|larger than|more than \d+ bytes`),
+		{name: "gigantic endless body", times: infinite, want: fails, why: regexp.MustCompile(`too large|larger than|more than \d+ bytes`), timeout: "60s",
 			spoil: func(w http.ResponseWriter, _ int, h http.Header, b []byte, _ hostileTarget) {
 				w.Header().Set("Content-Type", h.Get("Content-Type"))
 				w.WriteHeader(200)
@@ -451,7 +454,7 @@ type hostileWorld struct {
 	runs    int
 }
 
-func newHostileWorld(t *testing.T) *hostileWorld {
+func newHostileWorld(t *testing.T, timeout string) *hostileWorld {
 	t.Helper()
 	fakes, err := jobs.StartFakes(synth.New(synth.Config{Seed: hostileSeed, Size: hostileSize}))
 	if err != nil {
@@ -468,7 +471,7 @@ func newHostileWorld(t *testing.T) *hostileWorld {
 		yaml = strings.ReplaceAll(yaml, "http://"+p.upstream+"/", srv.URL+"/")
 		// Small budgets so that the failing cases fail quickly.
 		yaml = strings.Replace(yaml, "    provider: "+tg.provider+"\n",
-			"    provider: "+tg.provider+"\n    timeout: 1s\n    max_retries: 1\n    max_backoff: 20ms\n", 1)
+			"    provider: "+tg.provider+"\n    timeout: "+timeout+"\n    max_retries: 1\n    max_backoff: 20ms\n", 1)
 	}
 	w.cfg, err = config.Parse([]byte(yaml), filepath.Join(w.dir, "roster.yaml"), nil)
 	if err != nil {
@@ -505,7 +508,7 @@ func TestHostileRepliesEndInACorrectLoadOrACleanFailureOfThatSourceOnly(t *testi
 	)
 	reference := func(t *testing.T) map[string][]string {
 		refOnce.Do(func() {
-			w := newHostileWorld(t)
+			w := newHostileWorld(t, "1s")
 			for d := range 2 {
 				if res := w.sync(t, d); res.Failed() {
 					t.Fatalf("clean day %d: %+v", d, res.Sources)
@@ -530,7 +533,11 @@ func TestHostileRepliesEndInACorrectLoadOrACleanFailureOfThatSourceOnly(t *testi
 			t.Run(tg.provider+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				clean := reference(t)
-				w := newHostileWorld(t)
+				timeout := tc.timeout
+				if timeout == "" {
+					timeout = "1s"
+				}
+				w := newHostileWorld(t, timeout)
 				if res := w.sync(t, 0, pair...); res.Failed() {
 					t.Fatalf("clean day 0: %+v", res.Sources)
 				}
