@@ -224,12 +224,13 @@ func TestPace(t *testing.T) {
 	}{
 		{name: "no headers", status: 200},
 		{name: "remaining", status: 200, header: http.Header{"X-Ratelimit-Remaining": {"3"}}},
-		{name: "used up", status: 200, header: http.Header{"X-Ratelimit-Remaining": {"0"}}, want: time.Second},
+		{name: "used up: until the next second", status: 200, header: http.Header{"X-Ratelimit-Remaining": {"0"}}, want: 700*time.Millisecond + paceMargin},
 		{name: "a 429 is the classifier's", status: 429, header: http.Header{"X-Ratelimit-Remaining": {"0"}}},
 		{name: "garbage", status: 200, header: http.Header{"X-Ratelimit-Remaining": {"none"}}},
 	}
 	for _, tc := range tests {
-		if got := pace(reply(tc.status, tc.header, ""), nil); got != tc.want {
+		now := time.Date(2026, 3, 1, 12, 0, 0, 300_000_000, time.UTC)
+		if got := paceAt(reply(tc.status, tc.header, ""), now); got != tc.want {
 			t.Errorf("%s: pace = %s, want %s", tc.name, got, tc.want)
 		}
 	}

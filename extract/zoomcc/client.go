@@ -163,7 +163,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTP
 	hc.Source = cfg.Name
 	hc.Classify = cl.classifyAPI
-	hc.Pace = pace
+	hc.Pace = func(resp *http.Response, _ []byte) time.Duration { return paceAt(resp, now()) }
 	hc.Secrets = cl.secrets
 	ac := cfg.HTTP
 	ac.Source = cfg.Name

@@ -146,7 +146,7 @@ func FuzzClassify(f *testing.F) {
 			err = cl.classifyAPI(resp, []byte(body))
 			fuzzCheckMessage(t, err, []byte(body))
 		}
-		if d := pace(resp, []byte(body)); d < 0 {
+		if d := paceAt(resp, time.Now()); d < 0 {
 			t.Fatalf("negative pacing %v", d)
 		}
 

@@ -507,7 +507,7 @@ func TestPacesWhenNoRequestRemains(t *testing.T) {
 		remaining     string
 		wantThrottled int64
 	}{
-		{name: "remaining 0 on a success waits a second", remaining: "0", wantThrottled: 1000},
+		{name: "remaining 0 on a success waits for the next second", remaining: "0", wantThrottled: 1020}, // the fake clock stands on a whole second; 20 ms margin
 		{name: "requests remaining: no wait", remaining: "7", wantThrottled: 0},
 		{name: "no rate-limit headers: no wait", remaining: "", wantThrottled: 0},
 	}
