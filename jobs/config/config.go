@@ -42,6 +42,10 @@ const (
 const (
 	// DefaultDuckDB is the warehouse database path, relative to the config file.
 	DefaultDuckDB = "./roster.duckdb"
+	// DefaultMemoryMB is the memory budget of a sync when warehouse.memory_mb is not set:
+	// enough for 1,000,000 users (measured: peak RSS 2.19 GiB; 1024 ran DuckDB out of
+	// memory exporting people at that size).
+	DefaultMemoryMB = 2048
 	// MinMemoryMB is the smallest memory budget accepted.
 	MinMemoryMB = 256
 	// DefaultRegion is the phone parsing region for numbers without a country code.
@@ -81,10 +85,9 @@ type Warehouse struct {
 	DuckDB string `yaml:"duckdb"`
 	// Lake is the root directory of the Parquet lake; empty disables the lake.
 	Lake string `yaml:"lake"`
-	// MemoryMB is an optional memory budget of a sync in MiB (0: none, DuckDB's and Go's
-	// own defaults). DuckDB gets 60% of it as its memory_limit (spilling to disk beyond;
-	// a query that cannot spill fails), the Go heap a soft limit of 40% (unless
-	// GOMEMLIMIT is set).
+	// MemoryMB is the memory budget of a sync in MiB; DefaultMemoryMB when not set.
+	// DuckDB gets 60% of it as its memory_limit (spilling to disk beyond; a query that
+	// cannot spill fails), the Go heap a soft limit of 40% (unless GOMEMLIMIT is set).
 	MemoryMB int `yaml:"memory_mb"`
 }
 

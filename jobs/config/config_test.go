@@ -447,7 +447,7 @@ sources:
 		{
 			name: "memory budget too small",
 			data: "warehouse:\n  memory_mb: 100\nsources:\n  - name: a\n    provider: close\n    auth: {api_key: k}\n",
-			want: []string{`roster.yaml:2: warehouse.memory_mb: must be 0 (no budget) or at least 256 (MiB)`},
+			want: []string{`roster.yaml:2: warehouse.memory_mb: must be at least 256 (MiB)`},
 		},
 		{
 			name: "rate that is not a number",

@@ -98,8 +98,8 @@ func (l *loader) load(data []byte) (*Config, error) {
 	}
 
 	l.defaults(&doc)
-	if mb := doc.Warehouse.MemoryMB; mb != 0 && mb < MinMemoryMB {
-		l.add("warehouse.memory_mb", "must be 0 (no budget) or at least %d (MiB)", MinMemoryMB)
+	if doc.Warehouse.MemoryMB < MinMemoryMB {
+		l.add("warehouse.memory_mb", "must be at least %d (MiB)", MinMemoryMB)
 	}
 	for i := range doc.Sources {
 		l.validateSource(i, &doc.Sources[i], doc.Sources[:i])

@@ -27,6 +27,9 @@ func (l *loader) defaults(doc *document) {
 	if doc.Warehouse.DuckDB == "" {
 		doc.Warehouse.DuckDB = DefaultDuckDB
 	}
+	if doc.Warehouse.MemoryMB == 0 {
+		doc.Warehouse.MemoryMB = DefaultMemoryMB
+	}
 	for i := range doc.Sources {
 		s := &doc.Sources[i]
 		s.Line = l.pathPosition(fmt.Sprintf("sources[%d]", i)).line
