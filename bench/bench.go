@@ -141,9 +141,7 @@ func StartReplay(dir string) (*Replay, error) {
 	r := &Replay{dir: dir}
 	handlers := map[string]http.Handler{}
 	for _, p := range Providers {
-		handlers[p] = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			(&replayer{dir: filepath.Join(night(dir, int(r.night.Load())), p)}).ServeHTTP(w, req)
-		})
+		handlers[p] = replayer{dir: func() string { return filepath.Join(night(dir, int(r.night.Load())), p) }}
 	}
 	srv, err := serve(handlers)
 	if err != nil {

@@ -56,12 +56,13 @@ func referenceSQL(dir, provider, source string) (string, error) {
 		return fmt.Sprintf(`WITH u AS (
     SELECT unnest(data, recursive := true) FROM read_json(%s, maximum_object_size = 1073741824,
         columns = {data: 'STRUCT(id VARCHAR, email VARCHAR, first_name VARCHAR, last_name VARCHAR, organizations VARCHAR[])[]'})
+), o AS (
+    SELECT * FROM read_json(%[2]s, maximum_object_size = 1073741824,
+        columns = {memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]', inactive_memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]'})
 ), m AS (
-    SELECT m.user_id, m.role_id, true AS active FROM (SELECT unnest(memberships) AS m FROM read_json(%[2]s, maximum_object_size = 1073741824,
-        columns = {memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]', inactive_memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]'}))
+    SELECT m.user_id, m.role_id, true AS active FROM (SELECT unnest(memberships) AS m FROM o)
     UNION ALL
-    SELECT m.user_id, m.role_id, false FROM (SELECT unnest(inactive_memberships) AS m FROM read_json(%[2]s, maximum_object_size = 1073741824,
-        columns = {memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]', inactive_memberships: 'STRUCT(user_id VARCHAR, role_id VARCHAR)[]'}))
+    SELECT m.user_id, m.role_id, false FROM (SELECT unnest(inactive_memberships) AS m FROM o)
 )
 SELECT DISTINCT ON (u.id) %[3]s AS source, u.id AS user_id, %[4]s AS email_normalized, %[5]s AS first_name, %[6]s AS last_name,
     CASE lower(m.role_id) WHEN 'admin' THEN 'admin' WHEN 'superuser' THEN 'manager' WHEN 'user' THEN 'member'

@@ -148,12 +148,12 @@ func (rc *recorder) store(key, kind, contentType string, reply []byte) error {
 // replayer serves one provider's recorded replies; a request nobody recorded gets a
 // 404 naming it, which fails the measured sync clearly.
 type replayer struct {
-	dir string
+	dir func() string // the provider's directory of the night being served
 }
 
-func (rp *replayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (rp replayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	data, err := os.ReadFile(keyFile(filepath.Join(rp.dir, "replies"), requestKey(r, body)))
+	data, err := os.ReadFile(keyFile(filepath.Join(rp.dir(), "replies"), requestKey(r, body)))
 	if err != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -197,13 +197,8 @@ func (s *servers) close() {
 // retarget rewrites a roster.yaml made for the fakes at from to point at the servers at
 // to, provider by provider.
 func retarget(yaml string, from, to map[string]string) string {
-	providers := make([]string, 0, len(from))
-	for p := range from {
-		providers = append(providers, p)
-	}
-	sort.Strings(providers)
-	for _, p := range providers {
-		yaml = strings.ReplaceAll(yaml, "http://"+from[p]+"/", "http://"+to[p]+"/")
+	for p, addr := range from {
+		yaml = strings.ReplaceAll(yaml, "http://"+addr+"/", "http://"+to[p]+"/")
 	}
 	return yaml
 }

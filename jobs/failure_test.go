@@ -18,8 +18,16 @@ import (
 // fingerprint summarizes users_history so a test can prove it did not change.
 func fingerprint(t *testing.T, db *sql.DB) string {
 	t.Helper()
+	return fingerprintWhere(t, db, "true")
+}
+
+// fingerprintWhere renders every version of users_history matching where (args bind its
+// placeholders): key, hash, flags and validity.
+func fingerprintWhere(t *testing.T, db *sql.DB, where string, args ...any) string {
+	t.Helper()
 	var s sql.NullString
-	if err := db.QueryRow(`SELECT string_agg(user_key || row_hash || is_current || is_deleted || coalesce(valid_to::VARCHAR, '-'), ',' ORDER BY user_key, valid_from) FROM users_history`).Scan(&s); err != nil {
+	if err := db.QueryRow(`SELECT string_agg(user_key || row_hash || is_current || is_deleted || coalesce(valid_to::VARCHAR, '-'), ',' ORDER BY user_key, valid_from)
+		FROM users_history WHERE `+where, args...).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s.String

@@ -435,12 +435,7 @@ func diffLines(t *testing.T, got, want []string) {
 
 func historyOfSource(t *testing.T, db *sql.DB, source string) string {
 	t.Helper()
-	var s sql.NullString
-	if err := db.QueryRow(`SELECT string_agg(user_key || row_hash || is_current || is_deleted || coalesce(valid_to::VARCHAR, '-'), ',' ORDER BY user_key, valid_from)
-		FROM users_history WHERE source = $1`, source).Scan(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s.String
+	return fingerprintWhere(t, db, "source = $1", source)
 }
 
 const hostileSeed, hostileSize = 23, 36
