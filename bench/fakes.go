@@ -43,12 +43,19 @@ func startFakes(seed int64, users int, o fakeOptions) (*jobs.Fakes, *servers, er
 	sizes := Split(users)
 	pop := func(p string) *synth.Population { return synth.New(synth.Config{Seed: seed, Size: max(sizes[p], 1)}) }
 	closePop := pop("close")
+	// UIS budgets points per minute, not requests per second; without a limit its budget
+	// is made large enough never to bind (the documented default of 60 a minute would
+	// make a 100,000-employee listing, 101 requests, wait over a minute for the provider).
+	uisMinute, uisDay := 60*o.rps, 0
+	if o.rps <= 0 {
+		uisMinute, uisDay = 1<<30, 1<<30
+	}
 	f := &jobs.Fakes{
 		Population:  closePop,
 		Close:       closefake.New(closePop, closefake.Options{APIKey: jobs.DemoKey, RateLimit: o.rps}),
 		Worksection: wsfake.New(pop("worksection"), wsfake.Options{APIKey: jobs.DemoKey, RateLimit: o.rps}),
 		Zoom:        zoomfake.New(pop("zoom_contact_center"), zoomfake.Options{QPS: o.rps}),
-		UIS:         uisfake.New(pop("uis"), uisfake.Options{MinutePoints: 60 * o.rps}),
+		UIS:         uisfake.New(pop("uis"), uisfake.Options{MinutePoints: uisMinute, DayPoints: uisDay}),
 	}
 	wrap := func(h http.Handler) http.Handler {
 		if o.latency <= 0 {

@@ -37,8 +37,8 @@ var sourceNames = map[string]string{
 func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeResult, error) {
 	r := SizeResult{Users: users}
 	dir := filepath.Join(o.Dir, fmt.Sprintf("users-%d", users))
-	rec := recording{Seed: o.Seed, Users: users, Nights: 2}
-	if prev, err := readRecording(dir); err == nil && prev.Seed == rec.Seed && prev.Users == rec.Users && prev.Nights == rec.Nights {
+	rec := recording{Format: recordingFormat, Seed: o.Seed, Users: users, Nights: 2}
+	if prev, err := readRecording(dir); err == nil && prev.Format == rec.Format && prev.Seed == rec.Seed && prev.Users == rec.Users && prev.Nights == rec.Nights {
 		fmt.Fprintf(o.Out, "reusing the replies of %d users recorded under %s\n", users, dir)
 		rec = prev
 	} else {
@@ -308,11 +308,16 @@ func gib(b int64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
 // recording describes the nights recorded under a directory, so that a later run of the
 // same size and seed reuses them.
 type recording struct {
+	// Format changes when the way replies are recorded does (2: UIS without a point
+	// budget), so older recordings are made again.
+	Format        int
 	Seed          int64
 	Users, Nights int
 	YAML          string
 	Addrs         map[string]string
 }
+
+const recordingFormat = 2
 
 func readRecording(dir string) (recording, error) {
 	var r recording

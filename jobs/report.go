@@ -46,16 +46,20 @@ type PhaseSeconds struct {
 
 // SourceSummary is what a run did to one source.
 type SourceSummary struct {
-	Source          string  `json:"source"`
-	Provider        string  `json:"provider"`
-	Status          string  `json:"status"` // succeeded or failed
-	Complete        bool    `json:"complete"`
-	Records         int64   `json:"records"`
-	Duplicates      int64   `json:"duplicates"`
-	Inserted        int64   `json:"inserted"`
-	Updated         int64   `json:"updated"`
-	Deleted         int64   `json:"deleted"`
-	Unchanged       int64   `json:"unchanged"`
+	Source     string `json:"source"`
+	Provider   string `json:"provider"`
+	Status     string `json:"status"` // succeeded or failed
+	Complete   bool   `json:"complete"`
+	Records    int64  `json:"records"`
+	Duplicates int64  `json:"duplicates"`
+	Inserted   int64  `json:"inserted"`
+	Updated    int64  `json:"updated"`
+	Deleted    int64  `json:"deleted"`
+	Unchanged  int64  `json:"unchanged"`
+	// Mapped counts the users mapped and staged in full (new or changed since the last
+	// run, or every user when roster or its config changed); the others were listed
+	// unchanged and cost only their listing.
+	Mapped          int64   `json:"mapped"`
 	Pages           int64   `json:"pages"`
 	Requests        int64   `json:"requests"`
 	Retries         int64   `json:"retries"`
@@ -100,6 +104,7 @@ func NewRunSummary(res SyncResult) RunSummary {
 		if i < len(res.Phases) {
 			ph := res.Phases[i]
 			src.Phases = PhaseSeconds{Extract: ph.Extract.Seconds(), Transform: ph.Transform.Seconds(), Stage: ph.Stage.Seconds(), Merge: ph.Merge.Seconds()}
+			src.Mapped = ph.Mapped
 		}
 		for _, q := range r.Quality {
 			if q.FailingRows != 0 {

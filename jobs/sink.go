@@ -21,11 +21,20 @@ type stagingSink struct {
 	mapper    transform.Mapper
 	batchSize int
 	users     *load.StageFile
+	seen      *load.StageFile
 	statuses  *load.StageFile
 	ub        *transform.UserBatch
+	lb        *transform.SeenBatch
 	sb        *transform.StatusBatch
 	seq       int64
 	nStatuses int64
+	// known holds the fingerprints of the source's current users (by transform.IDHash)
+	// as the last run left them: a user listed with the same fingerprint is unchanged,
+	// and only its listing row is staged. fp computes fingerprints; skipped counts the
+	// users not mapped again.
+	known   map[uint64]transform.Fingerprint
+	fp      transform.Fingerprinter
+	skipped int64
 	// received counts users received, for the progress display (read concurrently).
 	received atomic.Int64
 	// transform and stage are the time spent mapping rows and writing staging files.
@@ -41,24 +50,34 @@ const (
 	overflowField = "(more field names)"
 )
 
-func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int) (*stagingSink, error) {
+// newStagingSink stages into dir. known may be nil (every user is mapped and staged).
+func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int, known map[uint64]transform.Fingerprint) (*stagingSink, error) {
 	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
 	if err != nil {
+		return nil, err
+	}
+	seen, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()))
+	if err != nil {
+		users.Close()
 		return nil, err
 	}
 	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.parquet"), transform.Schema(transform.StatusColumns()))
 	if err != nil {
 		users.Close()
+		seen.Close()
 		return nil, err
 	}
 	return &stagingSink{
 		mapper:    mapper,
 		batchSize: batchSize,
 		users:     users,
+		seen:      seen,
 		statuses:  statuses,
 		ub:        transform.NewUserBatch(mem),
+		lb:        transform.NewSeenBatch(mem),
 		sb:        transform.NewStatusBatch(mem, runID, observed),
 		fields:    map[string]int64{},
+		known:     known,
 	}, nil
 }
 
@@ -74,11 +93,25 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 				s.fields[overflowField]++
 			}
 		}
-		s.ub.Append(s.mapper.User(u), s.seq)
+		fp := s.fp.Of(u)
+		fps := fp.String()
+		s.lb.Append(transform.UserKey(s.mapper.Source, u.ID), u.ID, s.seq, fps)
+		if old, ok := s.known[transform.IDHash(u.ID)]; ok && old == fp {
+			s.skipped++
+		} else {
+			row := s.mapper.User(u)
+			row.Fingerprint = fps
+			s.ub.Append(row, s.seq)
+		}
 		s.seq++
 		s.received.Add(1)
 		if s.ub.Len() >= s.batchSize {
 			if err := s.flushUsers(); err != nil {
+				return err
+			}
+		}
+		if s.lb.Len() >= s.batchSize {
+			if err := s.flushSeen(); err != nil {
 				return err
 			}
 		}
@@ -110,6 +143,13 @@ func (s *stagingSink) flushUsers() error {
 	return s.users.Write(rec)
 }
 
+func (s *stagingSink) flushSeen() error {
+	defer s.timeStage(time.Now())
+	rec := s.lb.NewRecord()
+	defer rec.Release()
+	return s.seen.Write(rec)
+}
+
 func (s *stagingSink) flushStatuses() error {
 	defer s.timeStage(time.Now())
 	rec := s.sb.NewRecord()
@@ -128,18 +168,20 @@ func (s *stagingSink) timeStage(start time.Time) {
 // in known.
 func (s *stagingSink) Close(known []string) (load.Staged, error) {
 	defer s.ub.Release()
+	defer s.lb.Release()
 	defer s.sb.Release()
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }() // flushes moved their share to stage
 	errU := s.flushUsers()
+	errL := s.flushSeen()
 	errS := s.flushStatuses()
 	closeStart := time.Now()
-	errC := firstErr(s.users.Close(), s.statuses.Close())
+	errC := firstErr(s.users.Close(), s.seen.Close(), s.statuses.Close())
 	s.timeStage(closeStart)
-	if err := firstErr(errU, errS, errC); err != nil {
+	if err := firstErr(errU, errL, errS, errC); err != nil {
 		return load.Staged{}, err
 	}
-	st := load.Staged{UserFiles: []string{s.users.Path()}}
+	st := load.Staged{UserFiles: []string{s.users.Path()}, ListingFiles: []string{s.seen.Path()}}
 	for f, n := range s.fields {
 		st.Fields = append(st.Fields, load.FieldCount{Field: f, Known: known == nil || slices.Contains(known, f), Users: n})
 	}

@@ -47,13 +47,12 @@ type SyncOptions struct {
 	// Wait is how long to wait for another roster process holding the warehouse; 0
 	// fails at once.
 	Wait time.Duration
-	// PhoneCache bounds the phone numbers each source remembers (normalized this run or
-	// preloaded from the last one); 0 means 1<<18.
+	// PhoneCache bounds the phone numbers each source remembers within a run (a number
+	// shared by many users is parsed once); 0 means 1<<18. Numbers of users listed
+	// unchanged are not looked at at all (see transform.Fingerprint).
 	PhoneCache int
 }
 
-// errEnough stops a stream early.
-var errEnough = errors.New("enough")
 
 // SyncResult is what a run did.
 type SyncResult struct {
@@ -73,8 +72,11 @@ type SyncResult struct {
 // Phases is where one source's time went. Extract is the time in the provider client
 // (HTTP and decoding); Transform the mapping and normalizing of rows; Stage the writing
 // of staging files; Merge the SCD2 merge (waiting for another source's merge excluded).
+// Mapped counts the users mapped and staged in full: new and changed ones; a user listed
+// with the fingerprint the warehouse holds is neither mapped nor merged again.
 type Phases struct {
 	Extract, Transform, Stage, Merge time.Duration
+	Mapped                           int64
 }
 
 // Failed reports whether any source failed or the lake could not be published.
@@ -259,24 +261,23 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	}
 	mapper := transform.Mapper{Source: src.Name, Provider: src.Provider, Region: src.DefaultRegion, Location: loc,
 		Phones: transform.NewPhoneNormalizer(opts.PhoneCache)}
-	// Numbers the last night normalized are not parsed again.
-	preloaded := 0
-	err = w.KnownPhones(ctx, src.Name, Version, opts.Config.Hash, func(p load.KnownPhone) error {
-		if preloaded >= opts.PhoneCache {
-			return errEnough
+	// Users listed as the last night saw them are not mapped again.
+	fingerprints := map[uint64]transform.Fingerprint{}
+	err = w.Fingerprints(ctx, src.Name, Version, opts.Config.Hash, func(id, text string) error {
+		if fp, ok := transform.ParseFingerprint(text); ok {
+			fingerprints[transform.IDHash(id)] = fp
 		}
-		preloaded++
-		mapper.Phones.Preload(p.Raw, p.Kind, src.DefaultRegion, transform.Phone{Raw: p.Raw, E164: p.E164, Extension: p.Extension, Kind: p.Kind, Valid: p.Valid})
 		return nil
 	})
-	if err != nil && !errors.Is(err, errEnough) {
-		log.Warn().Err(err).Msg("could not preload known phone numbers; they are parsed again")
+	if err != nil {
+		log.Warn().Err(err).Msg("could not read the users' fingerprints; every user is mapped again")
+		fingerprints = nil
 	}
-	sink, err := newStagingSink(dir, mapper, opts.Allocator, runID, run.StartedAt, opts.BatchSize)
+	sink, err := newStagingSink(dir, mapper, opts.Allocator, runID, run.StartedAt, opts.BatchSize, fingerprints)
 	if err != nil {
 		return fail(err)
 	}
-	log.Info().Int("phones_preloaded", preloaded).Msg("extracting")
+	log.Info().Int("fingerprints", len(fingerprints)).Msg("extracting")
 	var bar *sourceProgress
 	if opts.Progress != nil {
 		bar = opts.Progress.track(src.Name, &sink.received, extractor.Stats)
@@ -292,6 +293,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	ph.Extract = extractWall - sink.transform - sink.stage // the sink's share of the listing
 	staged, closeErr := sink.Close(known)
 	ph.Transform, ph.Stage = sink.transform, sink.stage
+	ph.Mapped = sink.seq - sink.skipped
 	st := extractor.Stats()
 	run.Pages, run.Requests, run.Retries, run.ThrottledMS = st.Pages, st.Requests, st.Retries, st.ThrottledMS
 	if extractErr != nil {
@@ -316,7 +318,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		return fail(err)
 	}
 	hits, misses := mapper.Phones.Stats()
-	log.Info().Int64("phone_cache_hits", hits).Int64("phone_cache_misses", misses).Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
+	log.Info().Int64("unchanged_not_mapped", sink.skipped).Int64("phone_cache_hits", hits).Int64("phone_cache_misses", misses).Int64("records", merged.Records).Int64("inserted", merged.Inserted).Int64("updated", merged.Updated).
 		Int64("deleted", merged.Deleted).Int64("unchanged", merged.Unchanged).Int64("duplicates", merged.Duplicates).
 		Int64("requests", merged.Requests).Int64("retries", merged.Retries).Int64("throttled_ms", merged.ThrottledMS).
 		Dur("extract", ph.Extract).Dur("transform", ph.Transform).Dur("stage", ph.Stage).Dur("merge", ph.Merge).

@@ -134,7 +134,7 @@ sources:
 	assertLakeMatchesWarehouse(t, db, cfg.Warehouse.Lake)
 }
 
-func TestNumbersNormalizedLastNightAreNotParsedAgain(t *testing.T) {
+func TestNumbersOfUnchangedUsersAreNotParsedAgain(t *testing.T) {
 	t.Parallel()
 	pop := synth.New(synth.Config{Seed: 9, Size: 120})
 	f := wsfake.New(pop, wsfake.Options{APIKey: "ws-key"})
@@ -149,12 +149,11 @@ sources:
 		t.Fatal(err)
 	}
 	type loaded struct {
-		Message   string `json:"message"`
-		Preloaded int    `json:"phones_preloaded"`
-		Hits      int    `json:"phone_cache_hits"`
-		Misses    int    `json:"phone_cache_misses"`
+		Message string `json:"message"`
+		Hits    int    `json:"phone_cache_hits"`
+		Misses  int    `json:"phone_cache_misses"`
 	}
-	night := func(day int) (pre, hits, misses int) {
+	night := func(day int) (mapped int64, hits, misses int) {
 		var logs strings.Builder
 		f.SetDay(day)
 		at := pop.Day(day).Date.Add(2 * time.Hour)
@@ -167,22 +166,20 @@ sources:
 			if json.Unmarshal([]byte(line), &l) != nil {
 				continue
 			}
-			switch l.Message {
-			case "extracting":
-				pre = l.Preloaded
-			case "source loaded":
+			if l.Message == "source loaded" {
 				hits, misses = l.Hits, l.Misses
 			}
 		}
-		return pre, hits, misses
+		return res.Phases[0].Mapped, hits, misses
 	}
-	pre, _, misses0 := night(0)
-	if pre != 0 || misses0 == 0 {
-		t.Fatalf("first night: preloaded %d, misses %d", pre, misses0)
+	mapped0, hits0, misses0 := night(0)
+	if mapped0 < 100 || misses0 == 0 {
+		t.Fatalf("first night: %d users mapped, %d numbers parsed", mapped0, misses0)
 	}
-	pre, hits, misses := night(1)
-	if pre == 0 || misses*10 > hits {
-		t.Errorf("second night: preloaded %d, hits %d, misses %d: want nearly every number a hit", pre, hits, misses)
+	// Only the users that changed are mapped again, and only their numbers looked at.
+	mapped, hits, misses := night(1)
+	if mapped == 0 || mapped*5 > mapped0 || (hits+misses)*5 > hits0+misses0 {
+		t.Errorf("second night: %d of %d users mapped, %d numbers looked at (first night %d)", mapped, mapped0, hits+misses, hits0+misses0)
 	}
 }
 

@@ -2,11 +2,13 @@ package load_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/roster-etl/roster/extract"
@@ -38,22 +40,34 @@ func stageBench(b *testing.B, dir string, users []transform.UserRow) load.Staged
 	if err != nil {
 		b.Fatal(err)
 	}
-	ub := transform.NewUserBatch(memory.NewGoAllocator())
-	defer ub.Release()
-	for i, u := range users {
-		ub.Append(u, int64(i))
-		if ub.Len() == 5000 || i == len(users)-1 {
-			rec := ub.NewRecord()
-			if err := f.Write(rec); err != nil {
-				b.Fatal(err)
-			}
-			rec.Release()
-		}
-	}
-	if err := f.Close(); err != nil {
+	lf, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()))
+	if err != nil {
 		b.Fatal(err)
 	}
-	return load.Staged{UserFiles: []string{f.Path()}}
+	ub := transform.NewUserBatch(memory.NewGoAllocator())
+	defer ub.Release()
+	lb := transform.NewSeenBatch(memory.NewGoAllocator())
+	defer lb.Release()
+	for i, u := range users {
+		u.Fingerprint = rowFingerprint(b, u)
+		ub.Append(u, int64(i))
+		lb.Append(u.UserKey, u.UserID, int64(i), u.Fingerprint)
+		if ub.Len() == 5000 || i == len(users)-1 {
+			for _, w := range []struct {
+				rec arrow.RecordBatch
+				f   *load.StageFile
+			}{{ub.NewRecord(), f}, {lb.NewRecord(), lf}} {
+				if err := w.f.Write(w.rec); err != nil {
+					b.Fatal(err)
+				}
+				w.rec.Release()
+			}
+		}
+	}
+	if err := errors.Join(f.Close(), lf.Close()); err != nil {
+		b.Fatal(err)
+	}
+	return load.Staged{UserFiles: []string{f.Path()}, ListingFiles: []string{lf.Path()}}
 }
 
 // BenchmarkMerge measures one night's SCD2 merge of a staged directory with 1% churn

@@ -2,7 +2,11 @@ package load_test
 
 import (
 	"context"
+	"crypto/md5"
 	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +20,17 @@ import (
 	"github.com/roster-etl/roster/transform"
 )
 
+// rowFingerprint stands in for the raw user's fingerprint the sink computes: equal rows
+// get equal fingerprints.
+func rowFingerprint(t testing.TB, u transform.UserRow) string {
+	t.Helper()
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", md5.Sum(b))
+}
+
 // stage writes users (and statuses) of one run to staging files and returns them.
 func stage(t *testing.T, dir string, users []transform.UserRow, statuses []transform.StatusRow, runID string, at time.Time) load.Staged {
 	t.Helper()
@@ -25,20 +40,29 @@ func stage(t *testing.T, dir string, users []transform.UserRow, statuses []trans
 	if err != nil {
 		t.Fatal(err)
 	}
+	lf, err := load.NewStageFile(filepath.Join(dir, runID, "listing.parquet"), transform.Schema(transform.SeenColumns()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ub := transform.NewUserBatch(mem)
+	lb := transform.NewSeenBatch(mem)
 	for i, u := range users {
+		u.Fingerprint = rowFingerprint(t, u)
 		ub.Append(u, int64(i))
+		lb.Append(u.UserKey, u.UserID, int64(i), u.Fingerprint)
 	}
-	rec := ub.NewRecord()
-	if err := uf.Write(rec); err != nil {
+	urec, lrec := ub.NewRecord(), lb.NewRecord()
+	if err := errors.Join(uf.Write(urec), lf.Write(lrec)); err != nil {
 		t.Fatal(err)
 	}
-	rec.Release()
+	urec.Release()
+	lrec.Release()
 	ub.Release()
-	if err := uf.Close(); err != nil {
+	lb.Release()
+	if err := errors.Join(uf.Close(), lf.Close()); err != nil {
 		t.Fatal(err)
 	}
-	st := load.Staged{UserFiles: []string{uf.Path()}}
+	st := load.Staged{UserFiles: []string{uf.Path()}, ListingFiles: []string{lf.Path()}}
 	if len(statuses) > 0 {
 		sf, err := load.NewStageFile(filepath.Join(dir, runID, "status.parquet"), transform.Schema(transform.StatusColumns()))
 		if err != nil {

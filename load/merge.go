@@ -74,9 +74,14 @@ type FieldCount struct {
 // Staged names the staging files of one source's extraction and what the extraction
 // saw of the provider's fields.
 type Staged struct {
-	UserFiles   []string
-	StatusFiles []string
-	Fields      []FieldCount
+	// ListingFiles hold every user copy the listing returned (transform.SeenColumns);
+	// UserFiles the full rows (transform.StagedUserColumns) of the users whose
+	// fingerprint differs from the one in user_fingerprints. A listed user without a
+	// full row is unchanged.
+	ListingFiles []string
+	UserFiles    []string
+	StatusFiles  []string
+	Fields       []FieldCount
 }
 
 // ErrEmptyListing means a complete listing returned no users while the warehouse holds
@@ -132,7 +137,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	if !r.Complete {
 		return r, errors.New("merge: only a complete listing can be merged")
 	}
-	if len(staged.UserFiles) == 0 {
+	if len(staged.UserFiles) == 0 || len(staged.ListingFiles) == 0 {
 		return r, errors.New("merge: no staging files")
 	}
 	conn, err := w.db.Conn(ctx) // temp tables live on one connection
@@ -142,6 +147,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	defer conn.Close()
 
 	files := quoteList(staged.UserFiles)
+	listing := quoteList(staged.ListingFiles)
 	at := r.StartedAt.UTC()
 	statuses := "empty_statuses"
 	if len(staged.StatusFiles) > 0 {
@@ -153,7 +159,9 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		sub  string // {{files}} of the statement
 	}
 	prepare := []step{
+		{"stage_listing", nil, listing},
 		{"stage_users", nil, files},
+		{"stage_skipped", []any{r.Source}, ""},
 		{statuses, nil, quoteList(staged.StatusFiles)},
 		{"diff", []any{r.Source}, ""},
 		{"gone", []any{r.Source}, ""},
@@ -164,6 +172,13 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 			return r, fmt.Errorf("merge %s: %w", st.name, err)
 		}
 	}
+	var inconsistent int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM stage_skipped WHERE NOT consistent`).Scan(&inconsistent); err != nil {
+		return r, fmt.Errorf("merge: %w", err)
+	}
+	if inconsistent > 0 {
+		return r, fmt.Errorf("merge: %d users were skipped as unchanged without a matching fingerprint of a current user; the staging does not belong to this warehouse's state", inconsistent)
+	}
 	if err := stageFields(ctx, conn, staged.Fields); err != nil {
 		return r, err
 	}
@@ -171,7 +186,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		return r, fmt.Errorf("merge drift: %w", err)
 	}
 	var rowsRead int64
-	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), files)).Scan(&rowsRead, &r.Records); err != nil {
+	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), listing)).Scan(&rowsRead, &r.Records); err != nil {
 		return r, fmt.Errorf("merge: reading staging: %w", err)
 	}
 	r.Duplicates = rowsRead - r.Records
@@ -189,7 +204,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	}
 	r.Status = StatusSucceeded
 	if dryRun {
-		for _, t := range []string{"stage_users", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
+		for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
 			_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
 		}
 		return r, nil
@@ -205,6 +220,8 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		{"insert_statuses", nil, ""},
 		{"insert_quality", nil, ""},
 		{"insert_fields", []any{r.RunID, r.Source}, ""},
+		{"delete_fingerprints", []any{r.Source}, ""},
+		{"insert_fingerprints", []any{r.Source}, ""},
 	}
 	for _, step := range apply {
 		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
@@ -217,7 +234,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	if err := tx.Commit(); err != nil {
 		return r, fmt.Errorf("merge commit: %w", err)
 	}
-	for _, t := range []string{"stage_users", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
+	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
 		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
 	}
 	return r, nil

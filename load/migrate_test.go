@@ -36,7 +36,7 @@ func TestAnOlderWarehouseIsUpgradedAndANewerOneRefused(t *testing.T) {
 	rowsBefore := level1Rows()
 	// Roll the bookkeeping back as if only migration 1 had run, and drop what later ones made.
 	for _, stmt := range []string{
-		`DROP VIEW data_quality_latest`, `DROP TABLE data_quality`, `DROP TABLE source_fields`,
+		`DROP TABLE user_fingerprints`, `DROP VIEW data_quality_latest`, `DROP TABLE data_quality`, `DROP TABLE source_fields`,
 		`DROP VIEW headcount_daily`, `DROP VIEW people`, `DROP MACRO TABLE user_phones_as_of`, `DROP VIEW user_phones`,
 		`DROP MACRO TABLE user_groups_as_of`, `DROP VIEW user_groups`, `DROP VIEW user_changes`, `DROP MACRO TABLE users_as_of`,
 		`DELETE FROM schema_migrations WHERE version > 1`,

@@ -81,6 +81,7 @@ func (ub *UserBatch) Append(r UserRow, seq int64) {
 			issues.ValueBuilder().(*array.StringBuilder).Append(is)
 		}
 	}
+	str(f[25], r.Fingerprint)
 	ub.n++
 }
 
@@ -93,6 +94,41 @@ func (ub *UserBatch) NewRecord() arrow.RecordBatch {
 
 // Release frees the builder's buffers.
 func (ub *UserBatch) Release() { ub.b.Release() }
+
+// SeenBatch accumulates the rows of a staged listing (SeenColumns). The owner calls
+// Release.
+type SeenBatch struct {
+	b *array.RecordBuilder
+	n int
+}
+
+// NewSeenBatch returns an empty batch whose buffers come from mem.
+func NewSeenBatch(mem memory.Allocator) *SeenBatch {
+	return &SeenBatch{b: array.NewRecordBuilder(mem, Schema(SeenColumns()))}
+}
+
+// Len is the number of rows appended since the last NewRecord.
+func (sb *SeenBatch) Len() int { return sb.n }
+
+// Append adds one user copy of the listing.
+func (sb *SeenBatch) Append(userKey, userID string, seq int64, fp string) {
+	f := sb.b.Fields()
+	f[0].(*array.StringBuilder).Append(userKey)
+	f[1].(*array.StringBuilder).Append(userID)
+	f[2].(*array.Int64Builder).Append(seq)
+	f[3].(*array.StringBuilder).Append(fp)
+	sb.n++
+}
+
+// NewRecord returns the rows appended so far and resets the batch. The caller owns the
+// record and must Release it.
+func (sb *SeenBatch) NewRecord() arrow.RecordBatch {
+	sb.n = 0
+	return sb.b.NewRecordBatch()
+}
+
+// Release frees the builder's buffers.
+func (sb *SeenBatch) Release() { sb.b.Release() }
 
 // StatusBatch accumulates user_status rows of one run into an Arrow record batch with
 // the StatusColumns schema. The owner calls Release.

@@ -38,6 +38,9 @@ type UserRow struct {
 	// Issues lists what normalization could not do (Issue* constants); the values stay
 	// as the provider sent them (email) or NULL (timestamps, raw text kept in Extra).
 	Issues []string
+	// Fingerprint is the raw user's Fingerprint.String, set by the caller that stages
+	// the row (it is not part of the canonical row).
+	Fingerprint string
 }
 
 // StatusRow is one canonical user_status row without its run_id and observed_at, which

@@ -125,7 +125,20 @@ func StagedUserColumns() []Column {
 	return append(UserColumns(),
 		Column{"seq", arrow.PrimitiveTypes.Int64, false, "arrival order within the listing"},
 		Column{"issues", arrow.ListOf(arrow.BinaryTypes.String), true, "normalization issues: " + IssueInvalidEmail + ", " + IssueUnparseableTimestamp + ":<column>"},
+		Column{"fingerprint", arrow.BinaryTypes.String, true, "the raw user's fingerprint (Fingerprint.String)"},
 	)
+}
+
+// SeenColumns are the columns of a staged listing: one row per user copy the listing
+// returned, changed or not, so the merge knows who is still there (deletions), which
+// copy of a user listed twice is the last, and whose fingerprint is unchanged.
+func SeenColumns() []Column {
+	return []Column{
+		{"user_key", arrow.BinaryTypes.String, false, "source + \":\" + user_id"},
+		{"user_id", arrow.BinaryTypes.String, false, "provider user id"},
+		{"seq", arrow.PrimitiveTypes.Int64, false, "arrival order within the listing"},
+		{"fingerprint", arrow.BinaryTypes.String, false, "the raw user's fingerprint (Fingerprint.String)"},
+	}
 }
 
 // Normalization issues recorded per staged user.

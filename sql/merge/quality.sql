@@ -1,18 +1,26 @@
 -- The data-quality report of a pending merge ($1 run_id, $2 observed time, $3 source),
--- computed from the staged listing and statuses before the transaction.
+-- computed from the whole listing before the transaction: the staged users and, for the
+-- users listed unchanged, their current rows and stored issues.
 CREATE OR REPLACE TEMP TABLE merge_quality AS
-WITH checks(check_name, user_id) AS (
-    SELECT 'invalid_phone', user_id FROM stage_users WHERE list_bool_or(list_transform(phones, p -> NOT p.valid))
-    UNION ALL SELECT 'missing_email', user_id FROM stage_users WHERE email_normalized IS NULL
-    UNION ALL SELECT 'invalid_email', user_id FROM stage_users WHERE list_contains(issues, 'invalid_email')
-    UNION ALL SELECT 'duplicate_email', user_id FROM stage_users
-              WHERE email_normalized IN (SELECT email_normalized FROM stage_users WHERE email_normalized IS NOT NULL
+WITH listed AS (
+    SELECT user_id, email_normalized, role, phones, issues FROM stage_users
+    UNION ALL
+    SELECT user_id, email_normalized, role, phones,
+           CASE WHEN conflicting THEN list_append(issues, 'conflicting_duplicate') ELSE issues END
+    FROM stage_skipped
+),
+checks(check_name, user_id) AS (
+    SELECT 'invalid_phone', user_id FROM listed WHERE list_bool_or(list_transform(phones, p -> NOT p.valid))
+    UNION ALL SELECT 'missing_email', user_id FROM listed WHERE email_normalized IS NULL
+    UNION ALL SELECT 'invalid_email', user_id FROM listed WHERE list_contains(issues, 'invalid_email')
+    UNION ALL SELECT 'duplicate_email', user_id FROM listed
+              WHERE email_normalized IN (SELECT email_normalized FROM listed WHERE email_normalized IS NOT NULL
                                          GROUP BY ALL HAVING count(*) > 1)
-    UNION ALL SELECT 'unknown_role', user_id FROM stage_users WHERE role = 'unknown'
+    UNION ALL SELECT 'unknown_role', user_id FROM listed WHERE role = 'unknown'
     UNION ALL SELECT 'unknown_status', user_id FROM stage_statuses WHERE status = 'unknown'
-    UNION ALL SELECT 'unparseable_timestamp', user_id FROM stage_users
+    UNION ALL SELECT 'unparseable_timestamp', user_id FROM listed
               WHERE len(list_filter(issues, i -> starts_with(i, 'unparseable_timestamp'))) > 0
-    UNION ALL SELECT 'conflicting_duplicate', user_id FROM stage_users WHERE list_contains(issues, 'conflicting_duplicate')
+    UNION ALL SELECT 'conflicting_duplicate', user_id FROM listed WHERE list_contains(issues, 'conflicting_duplicate')
 ),
 names(check_name) AS (
     VALUES ('invalid_phone'), ('missing_email'), ('invalid_email'), ('duplicate_email'),

@@ -1,3 +1,3 @@
--- Rows in the staging files (from their Parquet footers) and distinct users staged.
+-- Rows in the listing files (from their Parquet footers) and distinct users listed.
 SELECT (SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({{files}})) AS rows_read,
-       (SELECT count(*) FROM stage_users) AS users;
+       (SELECT count(*) FROM stage_listing) AS users;

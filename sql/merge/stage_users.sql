@@ -1,19 +1,14 @@
--- Stage one source's listing from its staging Parquet files ({{files}} is a quoted
--- list substituted by load/): one row per user_id (the last copy seen wins when offset
--- paging drifted), with the hash of everything that makes a version. A user listed
--- twice with different content gets the issue 'conflicting_duplicate'.
+-- Stage the users the listing changed from their staging Parquet files ({{files}}):
+-- the sink stages a full row only for a user whose fingerprint differs from the one the
+-- warehouse holds, so this is the changed, new and returning users (all of them on a
+-- first night). Each gets the hash of everything that makes a version; only the copy
+-- the listing keeps (stage_listing) is staged.
 CREATE OR REPLACE TEMP TABLE stage_users AS
-WITH hashed AS (
-    SELECT *,
-           md5(to_json(struct_pack(
-               account_id, email, email_normalized, first_name, last_name, middle_name,
-               display_name, title, role, role_raw, is_active, department, groups, phones,
-               timezone, country, source_created_at, source_updated_at, extra))) AS row_hash
-    FROM read_parquet({{files}})
-)
-SELECT * EXCLUDE (seq, issues),
-       CASE WHEN min(row_hash) OVER copies <> max(row_hash) OVER copies
-            THEN list_append(issues, 'conflicting_duplicate') ELSE issues END AS issues
-FROM hashed
-WINDOW copies AS (PARTITION BY user_id)
-QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY seq DESC) = 1;
+SELECT u.* EXCLUDE (seq, issues),
+       md5(to_json(struct_pack(
+           u.account_id, u.email, u.email_normalized, u.first_name, u.last_name, u.middle_name,
+           u.display_name, u.title, u.role, u.role_raw, u.is_active, u.department, u.groups, u.phones,
+           u.timezone, u.country, u.source_created_at, u.source_updated_at, u.extra))) AS row_hash,
+       CASE WHEN l.conflicting THEN list_append(u.issues, 'conflicting_duplicate') ELSE u.issues END AS issues
+FROM read_parquet({{files}}) u
+JOIN stage_listing l ON l.user_key = u.user_key AND l.seq = u.seq;
