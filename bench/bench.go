@@ -164,9 +164,10 @@ func (r *Replay) Addrs() map[string]string { return r.srv.addrs }
 func RunRoster(ctx context.Context, roster, config, work string, extra ...string) (Measurement, error) {
 	summary := filepath.Join(work, "summary.json")
 	os.Remove(summary)
-	args := append([]string{"sync", "--config", config, "--summary-json", summary}, extra...)
+	// Debug logs (sync.log) time every merge statement and lake file.
+	args := append([]string{"sync", "--config", config, "--summary-json", summary, "--log-level", "debug"}, extra...)
 	cmd := exec.CommandContext(ctx, roster, args...)
-	logf, err := os.Create(filepath.Join(work, "sync.log"))
+	logf, err := os.OpenFile(filepath.Join(work, "sync.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // every night's log, in order
 	if err != nil {
 		return Measurement{}, err
 	}
@@ -178,7 +179,7 @@ func RunRoster(ctx context.Context, roster, config, work string, extra ...string
 	if cmd.ProcessState != nil {
 		m.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			m.PeakRSS = ru.Maxrss * 1024 // kilobytes on Linux
+			m.PeakRSS = ru.Maxrss * 1024 // kilobytes on Linux; includes this process's RSS at the fork
 		}
 	}
 	b, err := os.ReadFile(summary)
@@ -193,6 +194,11 @@ func RunRoster(ctx context.Context, roster, config, work string, extra ...string
 	}
 	for _, s := range m.Summary.Sources {
 		m.Users += s.Records
+	}
+	// The child's own high-water mark: a vfork'd child's rusage starts from the parent's
+	// peak (this process holds the fakes' populations while recording).
+	if m.Summary.PeakRSSBytes > 0 {
+		m.PeakRSS = m.Summary.PeakRSSBytes
 	}
 	return m, nil
 }

@@ -298,7 +298,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 	if hresp.ContentLength > c.cfg.MaxBodyBytes {
 		return nil, c.tooLarge(hresp.ContentLength)
 	}
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.MaxBodyBytes+1))
+	data, err := readBody(hresp.Body, hresp.ContentLength, c.cfg.MaxBodyBytes)
 	if err != nil {
 		return nil, c.transportError(actx, err)
 	}
@@ -669,4 +669,15 @@ func (c *Client) scrub(err error) error {
 		rl.Message = clean(rl.Message)
 	}
 	return err
+}
+
+// readBody reads at most limit+1 bytes of r. A known length sizes the buffer once, so a
+// large reply is neither copied through a chain of growing buffers nor held twice.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	if length < 0 || length > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, length+bytes.MinRead+1))
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	return buf.Bytes(), err
 }

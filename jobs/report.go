@@ -32,8 +32,11 @@ type RunSummary struct {
 	DurationSeconds float64   `json:"duration_seconds"`
 	RosterVersion   string    `json:"roster_version"`
 	// LakeSeconds is the time spent publishing the lake.
-	LakeSeconds float64         `json:"lake_seconds"`
-	Sources     []SourceSummary `json:"sources"`
+	LakeSeconds float64 `json:"lake_seconds"`
+	// PeakRSSBytes is the process's peak resident memory when the summary was made
+	// (Linux; absent elsewhere).
+	PeakRSSBytes int64           `json:"peak_rss_bytes,omitempty"`
+	Sources      []SourceSummary `json:"sources"`
 }
 
 // PhaseSeconds is where a source's time went (see Phases).
@@ -89,6 +92,7 @@ func NewRunSummary(res SyncResult) RunSummary {
 		DurationSeconds: durationSeconds(res.Run.StartedAt, res.Run.FinishedAt),
 		RosterVersion:   res.Run.RosterVersion,
 		LakeSeconds:     res.Lake.Seconds(),
+		PeakRSSBytes:    PeakRSS(),
 		Sources:         make([]SourceSummary, 0, len(res.Sources)),
 	}
 	for i, r := range res.Sources {

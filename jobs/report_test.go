@@ -51,7 +51,7 @@ func reportResult(day int, chatFails bool) jobs.SyncResult {
 	return jobs.SyncResult{
 		Run:     load.SyncRun{RunID: "run-1", StartedAt: start, FinishedAt: start.Add(2 * time.Minute), Status: status, RosterVersion: "1.2.3"},
 		Sources: []load.SourceRun{hr, chat},
-		Phases:  []jobs.Phases{{Extract: 60 * time.Second, Transform: 20 * time.Second, Stage: 5 * time.Second, Merge: 5 * time.Second}, {}},
+		Phases:  []jobs.Phases{{Extract: 60 * time.Second, Transform: 20 * time.Second, Stage: 5 * time.Second, Merge: 5 * time.Second, Mapped: 7}, {}},
 		Lake:    1500 * time.Millisecond,
 	}
 }
@@ -65,6 +65,7 @@ type summaryDoc struct {
 	DurationSeconds float64 `json:"duration_seconds"`
 	RosterVersion   string  `json:"roster_version"`
 	LakeSeconds     float64 `json:"lake_seconds"`
+	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
 	Sources         []struct {
 		Source          string  `json:"source"`
 		Provider        string  `json:"provider"`
@@ -76,6 +77,7 @@ type summaryDoc struct {
 		Updated         int64   `json:"updated"`
 		Deleted         int64   `json:"deleted"`
 		Unchanged       int64   `json:"unchanged"`
+		Mapped          int64   `json:"mapped"`
 		Pages           int64   `json:"pages"`
 		Requests        int64   `json:"requests"`
 		Retries         int64   `json:"retries"`
@@ -114,14 +116,14 @@ func TestWriteSummaryJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, b)
 	}
-	if got, want := sortedKeys(raw), "duration_seconds finished_at lake_seconds roster_version run_id sources started_at status"; got != want {
+	if got, want := sortedKeys(raw), "duration_seconds finished_at lake_seconds peak_rss_bytes roster_version run_id sources started_at status"; got != want {
 		t.Errorf("top-level keys = %q, want %q", got, want)
 	}
-	wantSourceKeys := "complete data_quality deleted duplicates duration_seconds inserted pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
+	wantSourceKeys := "complete data_quality deleted duplicates duration_seconds inserted mapped pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
 	for i, s := range raw["sources"].([]any) {
 		want := wantSourceKeys
 		if i == 1 {
-			want = "complete data_quality deleted duplicates duration_seconds error inserted pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
+			want = "complete data_quality deleted duplicates duration_seconds error inserted mapped pages phases_seconds provider records requests retries source status throttled_ms unchanged updated"
 		}
 		if got := sortedKeys(s.(map[string]any)); got != want {
 			t.Errorf("source %d keys = %q, want %q", i, got, want)
@@ -150,6 +152,9 @@ func TestWriteSummaryJSON(t *testing.T) {
 	}
 	if ph := doc.Sources[0].Phases; doc.LakeSeconds != 1.5 || ph.Extract != 60 || ph.Transform != 20 || ph.Stage != 5 || ph.Merge != 5 {
 		t.Errorf("lake %v, phases %+v", doc.LakeSeconds, ph)
+	}
+	if doc.Sources[0].Mapped != 7 || doc.PeakRSSBytes <= 0 {
+		t.Errorf("mapped %d, peak RSS %d", doc.Sources[0].Mapped, doc.PeakRSSBytes)
 	}
 
 	tests := []struct {

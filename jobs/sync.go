@@ -53,7 +53,6 @@ type SyncOptions struct {
 	PhoneCache int
 }
 
-
 // SyncResult is what a run did.
 type SyncResult struct {
 	Run     load.SyncRun
@@ -129,6 +128,9 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		return SyncResult{}, err
 	}
 	defer w.Close()
+	if opts.Logger.GetLevel() <= zerolog.DebugLevel {
+		w.OnStep = func(step string, took time.Duration) { opts.Logger.Debug().Dur("took", took).Msg(step) }
+	}
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
 		if err := w.SetMemoryLimit(ctx, int64(mb)<<20*6/10); err != nil {
 			return SyncResult{}, err

@@ -175,6 +175,7 @@ func (w *Warehouse) replace(ctx context.Context, rel, query string) error {
 	}
 	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.%d.tmp", filepath.Base(final), time.Now().UnixNano()))
 	copySQL := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", query, lit(tmp))
+	defer w.step("lake "+rel, time.Now())
 	if _, err := w.db.ExecContext(ctx, copySQL); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("lake %s: %w", rel, err)

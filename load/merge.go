@@ -168,9 +168,11 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		{"quality", []any{r.RunID, at, r.Source}, ""},
 	}
 	for _, st := range prepare {
+		start := time.Now()
 		if _, err := conn.ExecContext(ctx, subst(must(rsql.Merge(st.name)), st.sub), st.args...); err != nil {
 			return r, fmt.Errorf("merge %s: %w", st.name, err)
 		}
+		w.step("merge "+r.Source+" "+st.name, start)
 	}
 	var inconsistent int64
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM stage_skipped WHERE NOT consistent`).Scan(&inconsistent); err != nil {
@@ -224,16 +226,20 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		{"insert_fingerprints", []any{r.Source}, ""},
 	}
 	for _, step := range apply {
+		start := time.Now()
 		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
 			return r, errors.Join(fmt.Errorf("merge %s: %w", step.name, err), tx.Rollback())
 		}
+		w.step("merge "+r.Source+" "+step.name, start)
 	}
 	if err := insertSourceRun(ctx, tx, r); err != nil {
 		return r, errors.Join(err, tx.Rollback())
 	}
+	commitStart := time.Now()
 	if err := tx.Commit(); err != nil {
 		return r, fmt.Errorf("merge commit: %w", err)
 	}
+	w.step("merge "+r.Source+" commit", commitStart)
 	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
 		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
 	}

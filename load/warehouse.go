@@ -28,6 +28,16 @@ type Warehouse struct {
 	path string
 	// Lake is the Parquet lake root, or "" when the lake is disabled.
 	Lake string
+	// OnStep, when set, is told how long each merge statement and lake file took (for
+	// debug logs and profiling). It may be called from one goroutine at a time only.
+	OnStep func(step string, took time.Duration)
+}
+
+// step reports a finished step to OnStep.
+func (w *Warehouse) step(name string, start time.Time) {
+	if w.OnStep != nil {
+		w.OnStep(name, time.Since(start))
+	}
 }
 
 // SetMemoryLimit bounds the memory DuckDB uses: it spills to temporary files beyond
