@@ -45,6 +45,8 @@ type PhaseSeconds struct {
 	Transform float64 `json:"transform"`
 	Stage     float64 `json:"stage"`
 	Merge     float64 `json:"merge"`
+	// Lake is the publishing of the source's own lake files right after its merge.
+	Lake float64 `json:"lake"`
 }
 
 // SourceSummary is what a run did to one source.
@@ -107,7 +109,7 @@ func NewRunSummary(res SyncResult) RunSummary {
 		}
 		if i < len(res.Phases) {
 			ph := res.Phases[i]
-			src.Phases = PhaseSeconds{Extract: ph.Extract.Seconds(), Transform: ph.Transform.Seconds(), Stage: ph.Stage.Seconds(), Merge: ph.Merge.Seconds()}
+			src.Phases = PhaseSeconds{Extract: ph.Extract.Seconds(), Transform: ph.Transform.Seconds(), Stage: ph.Stage.Seconds(), Merge: ph.Merge.Seconds(), Lake: ph.Lake.Seconds()}
 			src.Mapped = ph.Mapped
 		}
 		for _, q := range r.Quality {

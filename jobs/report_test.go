@@ -51,7 +51,7 @@ func reportResult(day int, chatFails bool) jobs.SyncResult {
 	return jobs.SyncResult{
 		Run:     load.SyncRun{RunID: "run-1", StartedAt: start, FinishedAt: start.Add(2 * time.Minute), Status: status, RosterVersion: "1.2.3"},
 		Sources: []load.SourceRun{hr, chat},
-		Phases:  []jobs.Phases{{Extract: 60 * time.Second, Transform: 20 * time.Second, Stage: 5 * time.Second, Merge: 5 * time.Second, Mapped: 7}, {}},
+		Phases:  []jobs.Phases{{Extract: 60 * time.Second, Transform: 20 * time.Second, Stage: 5 * time.Second, Merge: 5 * time.Second, Lake: 2 * time.Second, Mapped: 7}, {}},
 		Lake:    1500 * time.Millisecond,
 	}
 }
@@ -88,6 +88,7 @@ type summaryDoc struct {
 			Transform float64 `json:"transform"`
 			Stage     float64 `json:"stage"`
 			Merge     float64 `json:"merge"`
+			Lake      float64 `json:"lake"`
 		} `json:"phases_seconds"`
 		Error       *string `json:"error"`
 		DataQuality []struct {
@@ -150,7 +151,7 @@ func TestWriteSummaryJSON(t *testing.T) {
 	if len(doc.Sources) != 2 {
 		t.Fatalf("sources = %d, want 2", len(doc.Sources))
 	}
-	if ph := doc.Sources[0].Phases; doc.LakeSeconds != 1.5 || ph.Extract != 60 || ph.Transform != 20 || ph.Stage != 5 || ph.Merge != 5 {
+	if ph := doc.Sources[0].Phases; doc.LakeSeconds != 1.5 || ph.Extract != 60 || ph.Transform != 20 || ph.Stage != 5 || ph.Merge != 5 || ph.Lake != 2 {
 		t.Errorf("lake %v, phases %+v", doc.LakeSeconds, ph)
 	}
 	if doc.Sources[0].Mapped != 7 || doc.PeakRSSBytes <= 0 {

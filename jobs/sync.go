@@ -71,11 +71,12 @@ type SyncResult struct {
 // Phases is where one source's time went. Extract is the time in the provider client
 // (HTTP and decoding); Transform the mapping and normalizing of rows; Stage the writing
 // of staging files; Merge the SCD2 merge (waiting for another source's merge excluded).
-// Mapped counts the users mapped and staged in full: new and changed ones; a user listed
-// with the fingerprint the warehouse holds is neither mapped nor merged again.
+// Lake is the publishing of the source's lake files right after its merge. Mapped
+// counts the users mapped and staged in full: new and changed ones; a user listed with
+// the fingerprint the warehouse holds is neither mapped nor merged again.
 type Phases struct {
-	Extract, Transform, Stage, Merge time.Duration
-	Mapped                           int64
+	Extract, Transform, Stage, Merge, Lake time.Duration
+	Mapped                                 int64
 }
 
 // Failed reports whether any source failed or the lake could not be published.
@@ -174,7 +175,8 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	}
 	runs := make([]load.SourceRun, len(sources))
 	res.Phases = make([]Phases, len(sources))
-	var mergeMu sync.Mutex // one writer: merges are serialized, extraction is not
+	lakeErrs := make([]error, len(sources)) // each source publishes its files when merged
+	var mergeMu sync.Mutex                  // one writer: merges are serialized, extraction is not
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, opts.Parallel)
 	for i, src := range sources {
@@ -183,7 +185,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			runs[i], res.Phases[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log)
+			runs[i], res.Phases[i], lakeErrs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log)
 		}()
 	}
 	wg.Wait()
@@ -223,35 +225,43 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		merged = []string{}
 	}
 	lakeStart := time.Now()
-	if err := w.PublishLake(finishCtx, merged); err != nil {
+	if len(merged) > 0 {
+		lakeErrs = append(lakeErrs, w.PublishPeople(finishCtx))
+	}
+	// The ledger files, and whatever a failed publish above left missing.
+	lakeErrs = append(lakeErrs, w.PublishLake(finishCtx, []string{}))
+	if err := errors.Join(lakeErrs...); err != nil {
 		res.LakeError = oneLine(err.Error())
 		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
 	}
 	res.Lake = time.Since(lakeStart)
+	for _, ph := range res.Phases {
+		res.Lake += ph.Lake
+	}
 	log.Info().Str("status", res.Run.Status).Dur("duration", res.Run.FinishedAt.Sub(res.Run.StartedAt)).Msg("sync finished")
 	return res, nil
 }
 
 // syncSource extracts one source into staging and merges it. It never returns an
 // error: the outcome, failure included, is the source_runs row it recorded.
-func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) (load.SourceRun, Phases) {
+func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) (load.SourceRun, Phases, error) {
 	log = log.With().Str("source", src.Name).Str("provider", src.Provider).Logger()
 	run := load.SourceRun{RunID: runID, Source: src.Name, Provider: src.Provider, StartedAt: opts.Now().UTC()}
 	var ph Phases
-	fail := func(err error) (load.SourceRun, Phases) {
+	fail := func(err error) (load.SourceRun, Phases, error) {
 		run.Status = load.StatusFailed
 		run.FinishedAt = opts.Now().UTC()
 		run.Error = oneLine(sourceError(src.Name, err))
 		log.Error().Str("error", run.Error).Msg("source failed; its history is unchanged")
 		if opts.DryRun {
-			return run, ph
+			return run, ph, nil
 		}
 		mergeMu.Lock()
 		defer mergeMu.Unlock()
 		if err := w.RecordFailure(context.WithoutCancel(ctx), run); err != nil {
 			log.Error().Err(err).Msg("recording the failure in source_runs")
 		}
-		return run, ph
+		return run, ph, nil
 	}
 	extractor, err := opts.Factory(src, opts.Transport)
 	if err != nil {
@@ -325,7 +335,16 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		Int64("requests", merged.Requests).Int64("retries", merged.Retries).Int64("throttled_ms", merged.ThrottledMS).
 		Dur("extract", ph.Extract).Dur("transform", ph.Transform).Dur("stage", ph.Stage).Dur("merge", ph.Merge).
 		Msg("source loaded")
-	return merged, ph
+	var lakeErr error
+	if !opts.DryRun {
+		// The source's lake files go out now, while other sources may still be listing.
+		lakeStart := time.Now()
+		if lakeErr = w.PublishSource(context.WithoutCancel(ctx), src.Name); lakeErr != nil {
+			log.Error().Err(lakeErr).Msg("publishing the source to the lake failed; the next run publishes what is missing")
+		}
+		ph.Lake = time.Since(lakeStart)
+	}
+	return merged, ph, lakeErr
 }
 
 // sourceError makes sure the message of a source failure names the source.

@@ -36,7 +36,52 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 	for _, s := range sources {
 		refresh[s] = true
 	}
+	seen, wrote, errs := w.publishRuns(ctx, "")
+	for s := range wrote {
+		refresh[s] = true
+	}
+	refreshed := false
+	for source := range seen {
+		if !all && !refresh[source] || !validPartition.MatchString(source) {
+			continue
+		}
+		refreshed = true
+		errs = append(errs, w.replaceCurrent(ctx, source))
+	}
+	if refreshed {
+		errs = append(errs, w.PublishPeople(ctx))
+	}
+	return errors.Join(append(errs, w.publishLedger(ctx))...)
+}
 
+// PublishSource publishes one source's part of the lake as soon as its merge is
+// committed, while other sources may still be extracting: the users_history and
+// user_status files of its committed runs that are missing, and its users_current,
+// user_groups and user_phones files. people and the run ledger are left to PublishLake
+// and PublishPeople.
+func (w *Warehouse) PublishSource(ctx context.Context, source string) error {
+	if w.Lake == "" {
+		return nil
+	}
+	if !validPartition.MatchString(source) {
+		return fmt.Errorf("lake: source name %q is not a valid partition value", source)
+	}
+	_, _, errs := w.publishRuns(ctx, source)
+	return errors.Join(append(errs, w.replaceCurrent(ctx, source))...)
+}
+
+// PublishPeople replaces the people file, which spans the sources.
+func (w *Warehouse) PublishPeople(ctx context.Context) error {
+	if w.Lake == "" {
+		return nil
+	}
+	return w.replace(ctx, filepath.Join("people", "current.parquet"), "SELECT * FROM people ORDER BY person_key")
+}
+
+// publishRuns writes the missing users_history and user_status files of the committed
+// runs of source ("" for every source). It returns the sources with runs and those it
+// wrote a users_history file for.
+func (w *Warehouse) publishRuns(ctx context.Context, source string) (seen, wrote map[string]bool, errs []error) {
 	type sourceRun struct {
 		runID, source  string
 		date           string
@@ -46,26 +91,24 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 		SELECT r.run_id, r.source, strftime(r.started_at AT TIME ZONE 'UTC', '%Y-%m-%d'),
 		       (SELECT count(*) FROM users_history h WHERE h.run_id = r.run_id AND h.source = r.source),
 		       (SELECT count(*) FROM user_status s WHERE s.run_id = r.run_id AND s.source = r.source)
-		FROM source_runs r WHERE r.status = 'succeeded' ORDER BY r.started_at`)
+		FROM source_runs r WHERE r.status = 'succeeded' AND ($1 = '' OR r.source = $1) ORDER BY r.started_at`, source)
 	if err != nil {
-		return fmt.Errorf("lake: %w", err)
+		return nil, nil, []error{fmt.Errorf("lake: %w", err)}
 	}
 	var runs []sourceRun
 	for rows.Next() {
 		var r sourceRun
 		if err := rows.Scan(&r.runID, &r.source, &r.date, &r.versions, &r.stat); err != nil {
 			rows.Close()
-			return fmt.Errorf("lake: %w", err)
+			return nil, nil, []error{fmt.Errorf("lake: %w", err)}
 		}
 		runs = append(runs, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("lake: %w", err)
+		return nil, nil, []error{fmt.Errorf("lake: %w", err)}
 	}
-
-	var errs []error
-	seen := map[string]bool{}
+	seen, wrote = map[string]bool{}, map[string]bool{}
 	for _, r := range runs {
 		seen[r.source] = true
 		if !validPartition.MatchString(r.source) {
@@ -74,11 +117,11 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 		}
 		where := fmt.Sprintf("run_id = %s AND source = %s", lit(r.runID), lit(r.source))
 		if r.versions > 0 {
-			wrote, err := w.publish(ctx, filepath.Join("users_history", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
+			did, err := w.publish(ctx, filepath.Join("users_history", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
 				"SELECT * EXCLUDE (source, valid_to, is_current) FROM users_history WHERE "+where+" ORDER BY user_key")
 			errs = append(errs, err)
-			if wrote {
-				refresh[r.source] = true
+			if did {
+				wrote[r.source] = true
 			}
 		}
 		if r.stat > 0 {
@@ -87,30 +130,30 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 			errs = append(errs, err)
 		}
 	}
-	refreshed := false
-	for source := range seen {
-		if !all && !refresh[source] || !validPartition.MatchString(source) {
-			continue
-		}
-		refreshed = true
-		errs = append(errs, w.replace(ctx, filepath.Join("users_current", "source="+source, "current.parquet"),
-			"SELECT * EXCLUDE (source, valid_to, is_current, is_deleted) FROM users_history WHERE source = "+lit(source)+
-				" AND is_current AND NOT is_deleted ORDER BY user_key"))
-		// Flat tables for BI tools that cannot read nested columns.
-		errs = append(errs, w.replace(ctx, filepath.Join("user_groups", "source="+source, "current.parquet"),
-			"SELECT * EXCLUDE (source) FROM user_groups WHERE source = "+lit(source)+" ORDER BY user_key, group_kind, group_id"))
-		errs = append(errs, w.replace(ctx, filepath.Join("user_phones", "source="+source, "current.parquet"),
-			"SELECT * EXCLUDE (source) FROM user_phones WHERE source = "+lit(source)+" ORDER BY user_key, phone_raw"))
-	}
-	if refreshed {
-		// people spans the sources of this warehouse.
-		errs = append(errs, w.replace(ctx, filepath.Join("people", "current.parquet"), "SELECT * FROM people ORDER BY person_key"))
-	}
+	return seen, wrote, errs
+}
 
+// replaceCurrent replaces the source's users_current, user_groups and user_phones files.
+func (w *Warehouse) replaceCurrent(ctx context.Context, source string) error {
+	return errors.Join(
+		w.replace(ctx, filepath.Join("users_current", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source, valid_to, is_current, is_deleted) FROM users_history WHERE source = "+lit(source)+
+				" AND is_current AND NOT is_deleted ORDER BY user_key"),
+		// Flat tables for BI tools that cannot read nested columns.
+		w.replace(ctx, filepath.Join("user_groups", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source) FROM user_groups WHERE source = "+lit(source)+" ORDER BY user_key, group_kind, group_id"),
+		w.replace(ctx, filepath.Join("user_phones", "source="+source, "current.parquet"),
+			"SELECT * EXCLUDE (source) FROM user_phones WHERE source = "+lit(source)+" ORDER BY user_key, phone_raw"),
+	)
+}
+
+// publishLedger writes the missing sync_runs and source_runs files of finished runs.
+func (w *Warehouse) publishLedger(ctx context.Context) error {
 	finished, err := w.finishedRuns(ctx)
 	if err != nil {
-		return errors.Join(append(errs, err)...)
+		return err
 	}
+	var errs []error
 	for _, f := range finished {
 		_, err := w.publish(ctx, filepath.Join("sync_runs", "run_date="+f[1], f[0]+".parquet"),
 			"SELECT * FROM sync_runs WHERE run_id = "+lit(f[0]))

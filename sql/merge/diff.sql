@@ -1,5 +1,6 @@
 -- Compare the staged listing with the current versions of the source ($1): which users
 -- are new or back (insert), changed (update) or unchanged, and which columns changed.
+-- Only the staged users' current rows are read whole.
 CREATE OR REPLACE TEMP TABLE merge_diff AS
 SELECT s.*,
        CASE WHEN c.user_key IS NULL OR c.is_deleted THEN 'insert'
@@ -29,5 +30,6 @@ SELECT s.*,
                 CASE WHEN CAST(s.extra AS JSON)::VARCHAR IS DISTINCT FROM c.extra::VARCHAR THEN 'extra' END
             ], x -> x IS NOT NULL) END AS changed_fields
 FROM stage_users s
-LEFT JOIN users_history c
-       ON c.user_key = s.user_key AND c.is_current AND c.source = $1;
+LEFT JOIN (SELECT * FROM users_history
+           WHERE source = $1 AND is_current AND user_key IN (SELECT user_key FROM stage_users)) c
+       ON c.user_key = s.user_key;

@@ -1,6 +1,8 @@
--- Remember the fingerprint of every staged user of the source ($1) with the issues its
--- row has (the next run reports them for the user without mapping it again).
+-- Remember the fingerprint of every staged user of the source ($1) with what the
+-- data-quality report needs of its row, so the next run can report the user without
+-- mapping it again.
 INSERT INTO user_fingerprints
-SELECT $1, user_key, user_id, fingerprint,
+SELECT $1, user_key, user_id, fingerprint, email_normalized, role,
+       coalesce(list_bool_or(list_transform(phones, p -> NOT p.valid)), false),
        list_filter(coalesce(issues, []), i -> i <> 'conflicting_duplicate')
 FROM stage_users;

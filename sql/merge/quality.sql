@@ -1,16 +1,18 @@
 -- The data-quality report of a pending merge ($1 run_id, $2 observed time, $3 source),
 -- computed from the whole listing before the transaction: the staged users and, for the
--- users listed unchanged, their current rows and stored issues.
+-- users listed unchanged, what user_fingerprints keeps of their rows.
 CREATE OR REPLACE TEMP TABLE merge_quality AS
 WITH listed AS (
-    SELECT user_id, email_normalized, role, phones, issues FROM stage_users
+    SELECT user_id, email_normalized, role,
+           coalesce(list_bool_or(list_transform(phones, p -> NOT p.valid)), false) AS invalid_phone, issues
+    FROM stage_users
     UNION ALL
-    SELECT user_id, email_normalized, role, phones,
+    SELECT user_id, email_normalized, role, invalid_phone,
            CASE WHEN conflicting THEN list_append(issues, 'conflicting_duplicate') ELSE issues END
     FROM stage_skipped
 ),
 checks(check_name, user_id) AS (
-    SELECT 'invalid_phone', user_id FROM listed WHERE list_bool_or(list_transform(phones, p -> NOT p.valid))
+    SELECT 'invalid_phone', user_id FROM listed WHERE invalid_phone
     UNION ALL SELECT 'missing_email', user_id FROM listed WHERE email_normalized IS NULL
     UNION ALL SELECT 'invalid_email', user_id FROM listed WHERE list_contains(issues, 'invalid_email')
     UNION ALL SELECT 'duplicate_email', user_id FROM listed
