@@ -13,6 +13,7 @@ import (
 type UserBatch struct {
 	b *array.RecordBuilder
 	n int
+	h rowHasher
 }
 
 // NewUserBatch returns an empty batch whose buffers come from mem.
@@ -82,6 +83,7 @@ func (ub *UserBatch) Append(r UserRow, seq int64) {
 		}
 	}
 	str(f[25], r.Fingerprint)
+	f[26].(*array.StringBuilder).Append(ub.h.hash(&r))
 	ub.n++
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"sort"
+	"time"
 
 	"github.com/zeebo/xxh3"
 
@@ -95,3 +96,46 @@ func field(b []byte, s string) []byte {
 // the user id. Two ids sharing it can only make a user look changed (its stored
 // fingerprint is another user's, and fingerprints cover the id), never unchanged.
 func IDHash(userID string) uint64 { return xxh3.HashString(userID) }
+
+// rowHasher computes row hashes, reusing one buffer.
+type rowHasher struct{ buf []byte }
+
+// hash is the row_hash of r: a 128-bit xxh3 (32 hex digits) of every user column that
+// makes a version (all but the key columns), each length-prefixed.
+func (h *rowHasher) hash(r *UserRow) string {
+	b := h.buf[:0]
+	for _, s := range [...]string{r.AccountID, r.Email, r.EmailNormalized, r.FirstName, r.LastName, r.MiddleName,
+		r.DisplayName, r.Title, r.Role, r.RoleRaw, r.Department} {
+		b = field(b, s)
+	}
+	if r.IsActive {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Groups)))
+	for _, g := range r.Groups {
+		b = field(field(field(b, g.ID), g.Name), g.Kind)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Phones)))
+	for _, p := range r.Phones {
+		b = field(field(field(field(b, p.Raw), p.E164), p.Extension), p.Kind)
+		if p.Valid {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	b = field(field(b, r.Timezone), r.Country)
+	for _, t := range [...]*time.Time{r.SourceCreatedAt, r.SourceUpdatedAt} {
+		if t == nil {
+			b = append(b, 0)
+			continue
+		}
+		b = binary.AppendVarint(append(b, 1), t.UnixMicro())
+	}
+	b = field(b, r.Extra)
+	h.buf = b
+	sum := xxh3.Hash128(b).Bytes()
+	return hex.EncodeToString(sum[:])
+}

@@ -3,6 +3,10 @@ package transform_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/transform"
@@ -77,6 +81,58 @@ func TestFingerprintChangesWithEveryFieldTheProviderSent(t *testing.T) {
 	for _, bad := range []string{"", "00", base.String() + "0", "zz" + base.String()[2:]} {
 		if _, ok := transform.ParseFingerprint(bad); ok {
 			t.Errorf("ParseFingerprint(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRowHashChangesWithEveryVersionColumnAndNothingElse(t *testing.T) {
+	t.Parallel()
+	m := transform.Mapper{Source: "crm", Provider: "worksection", Region: "US", Location: time.UTC}
+	base := m.User(fingerprintUser())
+	variants := []struct {
+		name   string
+		change func(*transform.UserRow)
+		same   bool
+	}{
+		{"an identical row", func(*transform.UserRow) {}, true},
+		{"the fingerprint, not a version column", func(r *transform.UserRow) { r.Fingerprint = "x" }, true},
+		{"account", func(r *transform.UserRow) { r.AccountID = "o2" }, false},
+		{"email", func(r *transform.UserRow) { r.Email = "x@y.z" }, false},
+		{"email_normalized", func(r *transform.UserRow) { r.EmailNormalized = "x@y.z" }, false},
+		{"names", func(r *transform.UserRow) { r.FirstName, r.LastName = r.FirstName+r.LastName[:1], r.LastName[1:] }, false},
+		{"display name", func(r *transform.UserRow) { r.DisplayName = "A" }, false},
+		{"title", func(r *transform.UserRow) { r.Title = "" }, false},
+		{"role", func(r *transform.UserRow) { r.Role = "guest" }, false},
+		{"role_raw", func(r *transform.UserRow) { r.RoleRaw = "x" }, false},
+		{"is_active", func(r *transform.UserRow) { r.IsActive = !r.IsActive }, false},
+		{"department", func(r *transform.UserRow) { r.Department = "x" }, false},
+		{"groups", func(r *transform.UserRow) { r.Groups = nil }, false},
+		{"phone validity", func(r *transform.UserRow) { r.Phones[0].Valid = !r.Phones[0].Valid }, false},
+		{"phone e164", func(r *transform.UserRow) { r.Phones[0].E164 = "+1" }, false},
+		{"timezone", func(r *transform.UserRow) { r.Timezone = "x" }, false},
+		{"country", func(r *transform.UserRow) { r.Country = "x" }, false},
+		{"created", func(r *transform.UserRow) { r.SourceCreatedAt = nil }, false},
+		{"updated", func(r *transform.UserRow) { u := r.SourceUpdatedAt.Add(time.Microsecond); r.SourceUpdatedAt = &u }, false},
+		{"extra", func(r *transform.UserRow) { r.Extra = "{}" }, false},
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ub := transform.NewUserBatch(mem)
+	defer ub.Release()
+	ub.Append(base, 0)
+	for i, v := range variants {
+		r := base
+		r.Phones = append([]transform.Phone(nil), base.Phones...)
+		v.change(&r)
+		ub.Append(r, int64(i+1))
+	}
+	rec := ub.NewRecord()
+	defer rec.Release()
+	idx := rec.Schema().FieldIndices("row_hash")[0]
+	hashes := rec.Column(idx).(*array.String)
+	for i, v := range variants {
+		if got := hashes.Value(i+1) == hashes.Value(0); got != v.same {
+			t.Errorf("%s: same hash = %v, want %v", v.name, got, v.same)
 		}
 	}
 }

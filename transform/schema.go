@@ -78,7 +78,7 @@ func UserColumns() []Column {
 func HistoryColumns() []Column {
 	s := arrow.BinaryTypes.String
 	return []Column{
-		{"row_hash", s, false, "hash of the user columns; equal hashes mean no change"},
+		{"row_hash", s, false, "hash of the version's user columns (128-bit xxh3, hex); versions are told apart by comparing the columns"},
 		{"changed_fields", arrow.ListOf(s), true, "user columns that differ from the previous version"},
 		{"valid_from", TimestampUTC(), false, "when this version was first observed"},
 		{"valid_to", TimestampUTC(), true, "when the next version replaced it; NULL while current"},
@@ -119,13 +119,15 @@ func Schema(cols []Column) *arrow.Schema {
 }
 
 // StagedUserColumns are the columns of a staged user batch: UserColumns plus "seq", the
-// order of arrival within the listing, used to de-duplicate users seen twice, and
-// "issues", what normalization could not do for the user, for the data-quality report.
+// order of arrival within the listing, used to de-duplicate users seen twice,
+// "issues", what normalization could not do for the user, for the data-quality report,
+// the raw user's "fingerprint" and the row's "row_hash", computed as the row is batched.
 func StagedUserColumns() []Column {
 	return append(UserColumns(),
 		Column{"seq", arrow.PrimitiveTypes.Int64, false, "arrival order within the listing"},
 		Column{"issues", arrow.ListOf(arrow.BinaryTypes.String), true, "normalization issues: " + IssueInvalidEmail + ", " + IssueUnparseableTimestamp + ":<column>"},
 		Column{"fingerprint", arrow.BinaryTypes.String, true, "the raw user's fingerprint (Fingerprint.String)"},
+		Column{"row_hash", arrow.BinaryTypes.String, false, "hash of the user columns (see HistoryColumns)"},
 	)
 }
 

@@ -1,11 +1,10 @@
 -- Compare the staged listing with the current versions of the source ($1): which users
--- are new or back (insert), changed (update) or unchanged, and which columns changed.
--- Only the staged users' current rows are read whole.
+-- are new or back (insert), changed (update: some column differs) or unchanged, and which
+-- columns changed. Only the staged users' current rows are read whole.
 CREATE OR REPLACE TEMP TABLE merge_diff AS
+WITH compared AS (
 SELECT s.*,
-       CASE WHEN c.user_key IS NULL OR c.is_deleted THEN 'insert'
-            WHEN c.row_hash <> s.row_hash THEN 'update'
-            ELSE 'unchanged' END AS change,
+       c.user_key IS NULL OR c.is_deleted AS is_new,
        CASE WHEN c.user_key IS NULL THEN NULL
             ELSE list_filter([
                 CASE WHEN c.is_deleted THEN 'is_deleted' END,
@@ -32,4 +31,10 @@ SELECT s.*,
 FROM stage_users s
 LEFT JOIN (SELECT * FROM users_history
            WHERE source = $1 AND is_current AND user_key IN (SELECT user_key FROM stage_users)) c
-       ON c.user_key = s.user_key;
+       ON c.user_key = s.user_key
+)
+SELECT * EXCLUDE (is_new),
+       CASE WHEN is_new THEN 'insert'
+            WHEN len(changed_fields) > 0 THEN 'update'
+            ELSE 'unchanged' END AS change
+FROM compared;
