@@ -62,6 +62,10 @@ func TestAnalystViewsAnswerFromTheHistory(t *testing.T) {
 			`SELECT string_agg(person_key || '=' || array_to_string(user_keys, '+'), ',' ORDER BY person_key) FROM people`,
 			`ann@x.io=crm:a+ws:1,ws:2=ws:2`,
 		},
+		"people takes the display name most accounts use, the first alphabetically on a tie": {
+			`SELECT string_agg(person_key || '=' || display_name, ',' ORDER BY person_key) FROM people`,
+			`ann@x.io=1,ws:2=2`,
+		},
 		"headcount_daily counts each day's end": {
 			`SELECT string_agg(day || ' ' || source || ' ' || role || ' ' || users, ', ' ORDER BY day, source, role) FROM headcount_daily`,
 			`2026-01-05 crm admin 1, 2026-01-05 crm member 1, 2026-01-05 ws guest 1, 2026-01-05 ws member 1, 2026-01-06 crm manager 1, 2026-01-06 ws admin 1, 2026-01-06 ws guest 1`,
