@@ -91,7 +91,7 @@ func (ub *UserBatch) Append(r UserRow, seq int64) {
 // The caller owns the record and must Release it.
 func (ub *UserBatch) NewRecord() arrow.RecordBatch {
 	ub.n = 0
-	return ub.b.NewRecordBatch()
+	return newRecord(ub.b)
 }
 
 // Release frees the builder's buffers.
@@ -126,7 +126,7 @@ func (sb *SeenBatch) Append(userKey, userID string, seq int64, fp string) {
 // record and must Release it.
 func (sb *SeenBatch) NewRecord() arrow.RecordBatch {
 	sb.n = 0
-	return sb.b.NewRecordBatch()
+	return newRecord(sb.b)
 }
 
 // Release frees the builder's buffers.
@@ -174,11 +174,43 @@ func (sb *StatusBatch) Append(r StatusRow) {
 // record and must Release it.
 func (sb *StatusBatch) NewRecord() arrow.RecordBatch {
 	sb.n = 0
-	return sb.b.NewRecordBatch()
+	return newRecord(sb.b)
 }
 
 // Release frees the builder's buffers.
 func (sb *StatusBatch) Release() { sb.b.Release() }
+
+// newRecord builds b's record and sizes b's emptied buffers like the record's, so the
+// next batch of a similar size is appended without growing every buffer from nothing
+// by doubling (copies that cost as much as the appends themselves).
+func newRecord(b *array.RecordBuilder) arrow.RecordBatch {
+	rec := b.NewRecordBatch()
+	for i, col := range rec.Columns() {
+		reserveLike(b.Field(i), col)
+	}
+	return rec
+}
+
+// reserveLike reserves in b the rows and string bytes arr holds, nested ones included.
+func reserveLike(b array.Builder, arr arrow.Array) {
+	b.Reserve(arr.Len())
+	switch b := b.(type) {
+	case *array.StringBuilder:
+		if s, ok := arr.(*array.String); ok {
+			b.ReserveData(len(s.ValueBytes()))
+		}
+	case *array.ListBuilder:
+		if l, ok := arr.(*array.List); ok {
+			reserveLike(b.ValueBuilder(), l.ListValues())
+		}
+	case *array.StructBuilder:
+		if st, ok := arr.(*array.Struct); ok {
+			for i := 0; i < st.NumField(); i++ {
+				reserveLike(b.FieldBuilder(i), st.Field(i))
+			}
+		}
+	}
+}
 
 // str appends s, or NULL when s is empty.
 func str(b array.Builder, s string) {
