@@ -132,6 +132,9 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if opts.Logger.GetLevel() <= zerolog.DebugLevel {
 		w.OnStep = func(step string, took time.Duration) { opts.Logger.Debug().Dur("took", took).Msg(step) }
 	}
+	if err := w.DeferCheckpoints(ctx); err != nil {
+		return SyncResult{}, err
+	}
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
 		if err := w.SetMemoryLimit(ctx, int64(mb)<<20*6/10); err != nil {
 			return SyncResult{}, err
@@ -237,6 +240,10 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	res.Lake = time.Since(lakeStart)
 	for _, ph := range res.Phases {
 		res.Lake += ph.Lake
+	}
+	// Every commit is in the WAL already; this only folds it into the database file.
+	if err := w.Checkpoint(finishCtx); err != nil {
+		log.Warn().Err(err).Msg("checkpointing the warehouse; the WAL is replayed when it is next opened")
 	}
 	log.Info().Str("status", res.Run.Status).Dur("duration", res.Run.FinishedAt.Sub(res.Run.StartedAt)).Msg("sync finished")
 	return res, nil

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -23,5 +24,43 @@ func TestSetMemoryLimitBoundsDuckDB(t *testing.T) {
 	}
 	if limit != "300.0 MiB" || order != "false" {
 		t.Errorf("memory_limit %q, preserve_insertion_order %q; want 300.0 MiB and false", limit, order)
+	}
+}
+
+func TestDeferredCheckpointsKeepCommitsInTheWALUntilCheckpoint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	w, err := Open(ctx, path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.DeferCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Well past the default 16 MB threshold: without deferral this commit checkpoints.
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO sync_runs SELECT 'r' || i, now(), NULL, 'failed', repeat('x', 300), NULL FROM range(100000) t(i)`); err != nil {
+		t.Fatal(err)
+	}
+	walSize := func() int64 {
+		st, err := os.Stat(path + ".wal")
+		if err != nil {
+			return 0
+		}
+		return st.Size()
+	}
+	// Without deferral, the next commit after the WAL passed 16 MB checkpoints it.
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO sync_runs VALUES ('x', now(), NULL, 'failed', NULL, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if walSize() < 16<<20 {
+		t.Fatalf("WAL holds %d bytes after two commits; it was checkpointed", walSize())
+	}
+	if err := w.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := walSize(); n != 0 {
+		t.Errorf("WAL holds %d bytes after Checkpoint", n)
 	}
 }

@@ -52,6 +52,28 @@ func (w *Warehouse) SetMemoryLimit(ctx context.Context, bytes int64) error {
 	return nil
 }
 
+// DeferCheckpoints makes DuckDB checkpoint the run's changes once, when the warehouse
+// is closed (or Checkpoint is called), instead of at every commit that takes the WAL past
+// 16 MB: measured at 1,000,000 users, those checkpoints cost a few seconds each in the
+// middle of other sources' listings (an incremental night 49.6 s -> 43.6 s, a full one
+// 81.7 s -> 78.4 s). The WAL keeps every commit durable meanwhile; a process killed
+// before the checkpoint leaves it to be replayed when the warehouse is next opened.
+func (w *Warehouse) DeferCheckpoints(ctx context.Context) error {
+	if _, err := w.db.ExecContext(ctx, "SET checkpoint_threshold = '16GB'"); err != nil {
+		return fmt.Errorf("warehouse %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Checkpoint writes what the WAL holds into the database file.
+func (w *Warehouse) Checkpoint(ctx context.Context) error {
+	defer w.step("checkpoint", time.Now())
+	if _, err := w.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("warehouse %s: checkpoint: %w", w.path, err)
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the DuckDB file at path ("" for an in-memory
 // warehouse), applies pending migrations
 // in one transaction, and refuses a warehouse written by a newer roster.
