@@ -44,7 +44,8 @@ type Options struct {
 	FlatUsers, FlatNights int
 	// LimitedUsers is the size of the rate-limited extraction run (0 skips it).
 	LimitedUsers int
-	// CPUProfile and MemProfile, when set, are written by the first night's sync.
+	// CPUProfile and MemProfile, when set, are written by the first night's sync of the
+	// largest size, and by its second night with ".night2" appended.
 	CPUProfile, MemProfile string
 	// Out receives the report.
 	Out io.Writer

@@ -77,19 +77,24 @@ func MeasureSize(ctx context.Context, o Options, users int, profile bool) (SizeR
 	if err := os.WriteFile(cfgPath, []byte(benchYAML(retarget(yaml, fakeAddrs, replay.Addrs()))), 0o600); err != nil {
 		return r, err
 	}
-	var extra []string
-	if profile && o.CPUProfile != "" {
-		extra = append(extra, "--cpu-profile", o.CPUProfile)
-	}
-	if profile && o.MemProfile != "" {
-		extra = append(extra, "--mem-profile", o.MemProfile)
+	// Profiles of the first night go to the named files, the second night's beside them
+	// with ".night2" appended.
+	profiles := func(suffix string) []string {
+		var extra []string
+		if profile && o.CPUProfile != "" {
+			extra = append(extra, "--cpu-profile", o.CPUProfile+suffix)
+		}
+		if profile && o.MemProfile != "" {
+			extra = append(extra, "--mem-profile", o.MemProfile+suffix)
+		}
+		return extra
 	}
 	replay.SetNight(0)
-	if r.Full, err = RunRoster(ctx, o.Roster, cfgPath, work, extra...); err != nil {
+	if r.Full, err = RunRoster(ctx, o.Roster, cfgPath, work, profiles("")...); err != nil {
 		return r, fmt.Errorf("night 1: %w", err)
 	}
 	replay.SetNight(1)
-	if r.Incr, err = RunRoster(ctx, o.Roster, cfgPath, work); err != nil {
+	if r.Incr, err = RunRoster(ctx, o.Roster, cfgPath, work, profiles(".night2")...); err != nil {
 		return r, fmt.Errorf("night 2: %w", err)
 	}
 	if r.Reference, err = Reference(ctx, night(dir, 0), sourceNames, filepath.Join(dir, "reference")); err != nil {

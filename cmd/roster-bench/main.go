@@ -27,8 +27,8 @@ func main() {
 	fs.IntVar(&o.FlatUsers, "flat-users", 100_000, "directory size of the merge-trend run")
 	fs.IntVar(&o.FlatNights, "flat-nights", 30, "nights of the merge-trend run (0: skip)")
 	fs.IntVar(&o.LimitedUsers, "limited-users", 50_000, "directory size of the rate-limited run (0: skip)")
-	fs.StringVar(&o.CPUProfile, "cpu-profile", "", "write the first night's CPU profile to this file")
-	fs.StringVar(&o.MemProfile, "mem-profile", "", "write the first night's heap profile to this file")
+	fs.StringVar(&o.CPUProfile, "cpu-profile", "", "write the first night's CPU profile to this file (the second night's to FILE.night2)")
+	fs.StringVar(&o.MemProfile, "mem-profile", "", "write the first night's heap profile to this file (the second night's to FILE.night2)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == pflag.ErrHelp {
 			return
