@@ -197,12 +197,9 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 
 	res.Sources = runs
 	failed := 0
-	var merged []string
 	for _, r := range runs {
 		if r.Status != load.StatusSucceeded {
 			failed++
-		} else {
-			merged = append(merged, r.Source)
 		}
 	}
 	switch {
@@ -224,14 +221,8 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if err := w.FinishRun(finishCtx, res.Run); err != nil {
 		return res, err
 	}
-	if merged == nil {
-		merged = []string{}
-	}
 	lakeStart := time.Now()
-	if len(merged) > 0 {
-		lakeErrs = append(lakeErrs, w.PublishPeople(finishCtx))
-	}
-	// The ledger files, and whatever a failed publish above left missing.
+	// people, the ledger files, and whatever a failed publish above left missing or stale.
 	lakeErrs = append(lakeErrs, w.PublishLake(finishCtx, []string{}))
 	if err := errors.Join(lakeErrs...); err != nil {
 		res.LakeError = oneLine(err.Error())
