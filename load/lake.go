@@ -41,7 +41,7 @@ func (w *Warehouse) PublishLake(ctx context.Context, sources []string) error {
 		force[s] = true
 	}
 	seen, errs := w.publishRuns(ctx, "")
-	changes, err := w.lastChanges(ctx)
+	changes, err := w.lastChanges(ctx, "")
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -71,7 +71,7 @@ func (w *Warehouse) PublishSource(ctx context.Context, source string) error {
 		return fmt.Errorf("lake: source name %q is not a valid partition value", source)
 	}
 	_, errs := w.publishRuns(ctx, source)
-	changes, err := w.lastChanges(ctx)
+	changes, err := w.lastChanges(ctx, source)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -82,20 +82,22 @@ func (w *Warehouse) PublishSource(ctx context.Context, source string) error {
 // warehouse the file reflects.
 const snapshotKey = "roster_snapshot_of"
 
-// lastChanges maps each source to the run_id of the last run that changed its history.
-func (w *Warehouse) lastChanges(ctx context.Context) (map[string]string, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT source, arg_max(run_id, valid_from) FROM users_history GROUP BY source`)
+// lastChanges maps each source (only source, unless it is "") to the run_id of the last
+// run that changed its history.
+func (w *Warehouse) lastChanges(ctx context.Context, source string) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT source, arg_max(run_id, valid_from) FROM users_history
+		WHERE $1 = '' OR source = $1 GROUP BY source`, source)
 	if err != nil {
 		return nil, fmt.Errorf("lake: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var source, runID string
-		if err := rows.Scan(&source, &runID); err != nil {
+		var src, runID string
+		if err := rows.Scan(&src, &runID); err != nil {
 			return nil, fmt.Errorf("lake: %w", err)
 		}
-		out[source] = runID
+		out[src] = runID
 	}
 	return out, rows.Err()
 }

@@ -158,6 +158,15 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		args []any
 		sub  string // {{files}} of the statement
 	}
+	exec := func(ex execer, st step) error {
+		start := time.Now()
+		if _, err := ex.ExecContext(ctx, subst(must(rsql.Merge(st.name)), st.sub), st.args...); err != nil {
+			return fmt.Errorf("merge %s: %w", st.name, err)
+		}
+		w.step("merge "+r.Source+" "+st.name, start)
+		return nil
+	}
+	defer dropMergeTables(ctx, conn)
 	prepare := []step{
 		{"stage_listing", nil, listing},
 		{"stage_users", nil, files},
@@ -168,11 +177,9 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		{"quality", []any{r.RunID, at, r.Source}, ""},
 	}
 	for _, st := range prepare {
-		start := time.Now()
-		if _, err := conn.ExecContext(ctx, subst(must(rsql.Merge(st.name)), st.sub), st.args...); err != nil {
-			return r, fmt.Errorf("merge %s: %w", st.name, err)
+		if err := exec(conn, st); err != nil {
+			return r, err
 		}
-		w.step("merge "+r.Source+" "+st.name, start)
 	}
 	var inconsistent int64
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM stage_skipped WHERE NOT consistent`).Scan(&inconsistent); err != nil {
@@ -188,7 +195,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		return r, fmt.Errorf("merge drift: %w", err)
 	}
 	var rowsRead int64
-	if err := conn.QueryRowContext(ctx, subst(must(rsql.Merge("stage_counts")), listing)).Scan(&rowsRead, &r.Records); err != nil {
+	if err := conn.QueryRowContext(ctx, must(rsql.Merge("stage_counts"))).Scan(&rowsRead, &r.Records); err != nil {
 		return r, fmt.Errorf("merge: reading staging: %w", err)
 	}
 	r.Duplicates = rowsRead - r.Records
@@ -206,9 +213,6 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	}
 	r.Status = StatusSucceeded
 	if dryRun {
-		for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
-			_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
-		}
 		return r, nil
 	}
 	tx, err := conn.BeginTx(ctx, nil)
@@ -225,12 +229,10 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		{"delete_fingerprints", []any{r.Source}, ""},
 		{"insert_fingerprints", []any{r.Source}, ""},
 	}
-	for _, step := range apply {
-		start := time.Now()
-		if _, err := tx.ExecContext(ctx, subst(must(rsql.Merge(step.name)), step.sub), step.args...); err != nil {
-			return r, errors.Join(fmt.Errorf("merge %s: %w", step.name, err), tx.Rollback())
+	for _, st := range apply {
+		if err := exec(tx, st); err != nil {
+			return r, errors.Join(err, tx.Rollback())
 		}
-		w.step("merge "+r.Source+" "+step.name, start)
 	}
 	if err := insertSourceRun(ctx, tx, r); err != nil {
 		return r, errors.Join(err, tx.Rollback())
@@ -240,10 +242,14 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		return r, fmt.Errorf("merge commit: %w", err)
 	}
 	w.step("merge "+r.Source+" commit", commitStart)
-	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
-		_, _ = conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+t)
-	}
 	return r, nil
+}
+
+// dropMergeTables drops the temporary tables a merge or preview made on conn.
+func dropMergeTables(ctx context.Context, conn *sql.Conn) {
+	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t)
+	}
 }
 
 type execer interface {

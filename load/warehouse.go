@@ -28,8 +28,9 @@ type Warehouse struct {
 	path string
 	// Lake is the Parquet lake root, or "" when the lake is disabled.
 	Lake string
-	// OnStep, when set, is told how long each merge statement and lake file took (for
-	// debug logs and profiling). It may be called from one goroutine at a time only.
+	// OnStep, when set, is told how long each merge statement, lake file and checkpoint
+	// took (for debug logs and profiling). A merge and another source's lake files may
+	// report at the same time, so it must be safe for concurrent use.
 	OnStep func(step string, took time.Duration)
 }
 

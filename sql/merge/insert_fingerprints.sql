@@ -2,7 +2,6 @@
 -- data-quality report needs of its row, so the next run can report the user without
 -- mapping it again.
 INSERT INTO user_fingerprints
-SELECT $1, user_key, user_id, fingerprint, email_normalized, role,
-       coalesce(list_bool_or(list_transform(phones, p -> NOT p.valid)), false),
+SELECT $1, user_key, user_id, fingerprint, email_normalized, role, invalid_phone,
        list_filter(coalesce(issues, []), i -> i <> 'conflicting_duplicate')
 FROM stage_users;

@@ -3,9 +3,7 @@
 -- users listed unchanged, what user_fingerprints keeps of their rows.
 CREATE OR REPLACE TEMP TABLE merge_quality AS
 WITH listed AS (
-    SELECT user_id, email_normalized, role,
-           coalesce(list_bool_or(list_transform(phones, p -> NOT p.valid)), false) AS invalid_phone, issues
-    FROM stage_users
+    SELECT user_id, email_normalized, role, invalid_phone, issues FROM stage_users
     UNION ALL
     SELECT user_id, email_normalized, role, invalid_phone,
            CASE WHEN conflicting THEN list_append(issues, 'conflicting_duplicate') ELSE issues END

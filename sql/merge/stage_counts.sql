@@ -1,3 +1,2 @@
--- Rows in the listing files (from their Parquet footers) and distinct users listed.
-SELECT (SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({{files}})) AS rows_read,
-       (SELECT count(*) FROM stage_listing) AS users;
+-- User copies the listing returned and distinct users listed.
+SELECT coalesce(sum(copies), 0) AS rows_read, count(*) AS users FROM stage_listing;
