@@ -74,13 +74,6 @@ type envelope struct {
 	MessageDetails json.RawMessage `json:"message_details"`
 }
 
-// listReply is a successful list reply. Data stays raw so that an absent or null data
-// key (which Worksection sends when "there is nothing to return") is told apart from an
-// empty list.
-type listReply struct {
-	Data json.RawMessage `json:"data"`
-}
-
 // userGroup is an item of get_user_groups: a team. Client is 1 for an external client's
 // team, 0 for the account's own company.
 type userGroup struct {
@@ -206,6 +199,13 @@ func parseEnvelope(body []byte) (envelope, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return envelope{}, errors.New("reply is not a JSON object")
 	}
+	if statusOKFirst(trimmed) {
+		// A listing of the whole directory can be hundreds of megabytes: it is not
+		// decoded (nor copied, as Unmarshal would) only to learn what its first key says;
+		// the client walks it once, and finds it malformed if it is.
+		ok := statusOK
+		return envelope{Status: &ok}, nil
+	}
 	if err := gojson.Unmarshal(trimmed, &env); err != nil {
 		return envelope{}, err
 	}
@@ -213,6 +213,20 @@ func parseEnvelope(body []byte) (envelope, error) {
 		return envelope{}, errors.New("reply has no status")
 	}
 	return env, nil
+}
+
+// statusOKFirst reports whether the reply object's first key is "status" with the value
+// "ok", as Worksection writes its successful replies.
+func statusOKFirst(body []byte) bool {
+	dec := gojson.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('{') {
+		return false
+	}
+	if tok, err := dec.Token(); err != nil || tok != "status" {
+		return false
+	}
+	tok, err := dec.Token()
+	return err == nil && tok == statusOK
 }
 
 // annotate fills api from an error envelope: the provider's code and message, and Kind

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -154,18 +155,23 @@ func (t teamIndex) id(title string) string { return t[strings.TrimSpace(title)] 
 
 // teams reads get_user_groups. A reply without data means the account has no teams.
 func (c *Client) teams(ctx context.Context) (teamIndex, error) {
-	data, op, err := c.call(ctx, actionUserGroups)
+	body, op, err := c.call(ctx, actionUserGroups)
 	if err != nil {
 		return nil, err
 	}
-	index := make(teamIndex)
-	if isAbsent(data) {
-		return index, nil
-	}
 	var groups []userGroup
-	if err := gojson.Unmarshal(data, &groups); err != nil {
-		return nil, c.fail(op, c.malformed(fmt.Errorf("get_user_groups data: %w", err), data))
+	_, err = eachItem(body, func(dec *gojson.Decoder) error {
+		var g userGroup
+		if err := dec.Decode(&g); err != nil {
+			return err
+		}
+		groups = append(groups, g)
+		return nil
+	})
+	if err != nil {
+		return nil, c.fail(op, c.malformed(fmt.Errorf("get_user_groups data: %w", err), body))
 	}
+	index := make(teamIndex)
 	ambiguous := make(map[string]bool)
 	for _, g := range groups {
 		title := strings.TrimSpace(g.Title)
@@ -189,22 +195,9 @@ func (c *Client) teams(ctx context.Context) (teamIndex, error) {
 // once. Nothing reaches the sink before more than suspectedCap users were decoded; a
 // listing found malformed after that fails the source, whose pages are never merged.
 func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) error {
-	data, op, err := c.call(ctx, actionUsers)
+	body, op, err := c.call(ctx, actionUsers)
 	if err != nil {
 		return err
-	}
-	if isAbsent(data) {
-		return c.fail(op, fmt.Errorf("%w: reply has status ok but no data", extract.ErrIncomplete))
-	}
-	dec := gojson.NewDecoder(bytes.NewReader(data))
-	malformed := func(err error) error {
-		return c.fail(op, c.malformed(fmt.Errorf("get_users data: %w", err), data))
-	}
-	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('[') {
-		if err == nil {
-			err = fmt.Errorf("not a list of users")
-		}
-		return malformed(err)
 	}
 	n := 0
 	var users []extract.User
@@ -217,27 +210,36 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 		users = users[:0]
 		return nil
 	}
-	for dec.More() {
+	var failed error // a user the mapping refused, or the sink's error
+	present, err := eachItem(body, func(dec *gojson.Decoder) error {
 		var obj map[string]json.RawMessage
 		if err := dec.Decode(&obj); err != nil {
-			return malformed(err)
+			return err
 		}
 		n++
 		u, err := c.user(obj, teams)
 		if err != nil {
-			return c.fail(op, err)
+			failed = c.fail(op, err)
+			return failed
 		}
 		users = append(users, u)
 		// The first suspectedCap users are held back: a reply of exactly that many is
 		// refused, and then nothing of it has reached the sink.
 		if len(users) >= PageSize && n > suspectedCap {
 			if err := flush(); err != nil {
+				failed = err
 				return err
 			}
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return malformed(err)
+		return nil
+	})
+	switch {
+	case failed != nil:
+		return failed
+	case err != nil:
+		return c.fail(op, c.malformed(fmt.Errorf("get_users data: %w", err), body))
+	case !present:
+		return c.fail(op, fmt.Errorf("%w: reply has status ok but no data", extract.ErrIncomplete))
 	}
 	switch n {
 	case 0:
@@ -248,9 +250,66 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 	return flush()
 }
 
-// call sends one signed admin API request and returns the data of its reply (nil when
-// the reply has none) and the request's Op, which omits the hash.
-func (c *Client) call(ctx context.Context, action string) (json.RawMessage, string, error) {
+// eachItem walks a successful reply body without copying it and calls item once per
+// element of its "data" list, with dec positioned at the element (item must decode
+// exactly one value). It reports whether the reply has data: an absent or null data key
+// (Worksection's "nothing to return") is not an empty list. A reply of several
+// hundred megabytes is read once, element by element, never decoded or copied whole.
+func eachItem(body []byte, item func(dec *gojson.Decoder) error) (present bool, err error) {
+	dec := gojson.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('{') {
+		return false, errors.Join(errors.New("reply is not a JSON object"), err)
+	}
+	seen := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false, err
+		}
+		key, _ := tok.(string)
+		if key != "data" {
+			var skip json.RawMessage // status and the like: small
+			if err := dec.Decode(&skip); err != nil {
+				return false, err
+			}
+			continue
+		}
+		if seen {
+			return false, errors.New("reply has data twice")
+		}
+		seen = true
+		tok, err = dec.Token()
+		switch {
+		case err != nil:
+			return false, err
+		case tok == nil: // null: nothing to return
+			continue
+		case tok != gojson.Delim('['):
+			return false, errors.New("data is not a list")
+		}
+		present = true
+		for dec.More() {
+			if err := item(dec); err != nil {
+				return present, err
+			}
+		}
+		if tok, err := dec.Token(); err != nil || tok != gojson.Delim(']') {
+			return present, errors.Join(errors.New("data list is not closed"), err)
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('}') {
+		return present, errors.Join(errors.New("reply object is not closed"), err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return present, errors.New("reply has more after its object")
+	}
+	return present, nil
+}
+
+// call sends one signed admin API request and returns the body of its reply, which the
+// classifier found to be a reply with status "ok", and the request's Op, which omits
+// the hash.
+func (c *Client) call(ctx context.Context, action string) ([]byte, string, error) {
 	query, hash := signedQuery(c.key, param{"action", action})
 	op := http.MethodGet + " " + c.basePath + "?" + query
 	resp, err := c.http.Do(ctx, extract.Request{
@@ -261,12 +320,8 @@ func (c *Client) call(ctx context.Context, action string) (json.RawMessage, stri
 	if err != nil {
 		return nil, op, err
 	}
-	var reply listReply
-	if err := gojson.Unmarshal(resp.Body, &reply); err != nil {
-		return nil, op, c.fail(op, c.malformed(err, resp.Body))
-	}
 	c.http.CountPage()
-	return reply.Data, op, nil
+	return resp.Body, op, nil
 }
 
 // user maps one user object. Fields with a column of their own are picked when they are
@@ -359,12 +414,6 @@ func (c *Client) fail(op string, err error) error {
 // malformed is extract.MalformedError quoting body without the key.
 func (c *Client) malformed(err error, body []byte) error {
 	return extract.MalformedError(err, redact(body, c.key))
-}
-
-// isAbsent reports whether a reply's data is missing or null.
-func isAbsent(data json.RawMessage) bool {
-	s := strings.TrimSpace(string(data))
-	return s == "" || s == "null"
 }
 
 // decodeString sets *dst from a JSON string, or from a JSON number as its literal text

@@ -280,31 +280,28 @@ func FuzzPage(f *testing.F) {
 			fuzzCheckMessage(t, err, []byte(body), fuzzKey, hash)
 			return
 		}
-		var reply listReply
-		if err := gojson.Unmarshal([]byte(body), &reply); err != nil {
-			return
-		}
-		if isAbsent(reply.Data) {
-			return
-		}
-		var groups []userGroup
-		_ = gojson.Unmarshal(reply.Data, &groups) // get_user_groups: no panic is all
-		var objects []map[string]json.RawMessage
-		if gojson.Unmarshal(reply.Data, &objects) != nil {
-			return
-		}
-		for _, obj := range objects {
+		// get_user_groups: no panic is all.
+		_, _ = eachItem([]byte(body), func(dec *gojson.Decoder) error {
+			var g userGroup
+			return dec.Decode(&g)
+		})
+		_, _ = eachItem([]byte(body), func(dec *gojson.Decoder) error {
+			var obj map[string]json.RawMessage
+			if err := dec.Decode(&obj); err != nil {
+				return err
+			}
 			u, err := c.user(obj, teamIndex{})
 			if err != nil {
 				if !errors.Is(err, extract.ErrMalformed) {
 					t.Fatalf("user refused with %v", err)
 				}
 				fuzzCheckMessage(t, err, []byte(body), fuzzKey, hash)
-				continue
+				return nil
 			}
 			if u.ID == "" || len(u.Fields) != len(obj) {
 				t.Fatalf("ill-formed user %+v of %v", u, obj)
 			}
-		}
+			return nil
+		})
 	})
 }

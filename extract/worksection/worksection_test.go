@@ -644,6 +644,26 @@ func TestExtractFailures(t *testing.T) {
 			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: get_users data: ",
 		},
 		{
+			name: "a reply cut inside its users is malformed", override: onAction("get_users", 0, http.StatusOK, `{"status":"ok","data":[{"id":"1","email":"a@acme.test"},{"id":"2"`),
+			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: get_users data: ",
+		},
+		{
+			name: "a reply cut after its users is malformed", override: onAction("get_users", 0, http.StatusOK, `{"status":"ok","data":[{"id":"1","email":"a@acme.test"}]`),
+			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: get_users data: reply object is not closed",
+		},
+		{
+			name: "a reply with more after its object is malformed", override: onAction("get_users", 0, http.StatusOK, `{"status":"ok","data":[{"id":"1","email":"a@acme.test"}]}{"status":"ok"}`),
+			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: get_users data: reply has more after its object",
+		},
+		{
+			name: "a reply with data twice is malformed", override: onAction("get_users", 0, http.StatusOK, `{"status":"ok","data":[{"id":"1"}],"data":[{"id":"2"}]}`),
+			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: get_users data: reply has data twice",
+		},
+		{
+			name: "a cut reply whose status comes last is malformed", override: onAction("get_users", 0, http.StatusOK, `{"data":[{"id":"1"}],"status":"ok"`),
+			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: ",
+		},
+		{
 			name: "user without an id is malformed", users: []map[string]any{{"email": "x@acme.test"}},
 			wantErr: extract.ErrMalformed, wantRequests: 2, wantPrefix: true, wantMsg: usersOp + "malformed reply: user object without an id",
 		},
