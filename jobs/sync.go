@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory/mallocator"
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
@@ -37,7 +38,9 @@ type SyncOptions struct {
 	BatchSize int
 	// Parallel is how many sources extract at once; 0 means 4.
 	Parallel int
-	// Allocator is the Arrow allocator (nil: Go allocator); tests pass a checked one.
+	// Allocator is the Arrow allocator; nil means C malloc (arrow's mallocator), so that
+	// the staging batches' buffers, released after each batch, neither count towards
+	// the Go heap's collections nor wait for one to be freed. Tests pass a checked one.
 	Allocator memory.Allocator
 	// DryRun extracts and transforms every source and reports what the merge would do
 	// (counts and data quality) without writing to the warehouse or the lake.
@@ -104,7 +107,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		opts.PhoneCache = 1 << 18
 	}
 	if opts.Allocator == nil {
-		opts.Allocator = memory.NewGoAllocator()
+		opts.Allocator = mallocator.NewMallocator()
 	}
 	sources, err := opts.Config.Select(opts.Sources)
 	if err != nil {
