@@ -313,8 +313,9 @@ func gib(b int64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
 // recording describes the nights recorded under a directory, so that a later run of the
 // same size and seed reuses them.
 type recording struct {
-	// Format changes when the way replies are recorded does (2: UIS without a point
-	// budget), so older recordings are made again.
+	// Format changes when the way replies are recorded, or the requests roster makes,
+	// do (2: UIS without a point budget; 3: Zoom's member lists read 300 a page), so
+	// older recordings are made again.
 	Format        int
 	Seed          int64
 	Users, Nights int
@@ -322,7 +323,7 @@ type recording struct {
 	Addrs         map[string]string
 }
 
-const recordingFormat = 2
+const recordingFormat = 3
 
 func readRecording(dir string) (recording, error) {
 	var r recording

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -41,13 +42,18 @@ const (
 )
 
 // Page sizes. MaxPageSize is the documented cap of GET /contact_center/users (§3).
-// The related lists (teams, queues and their members) are read with relatedPageSize, the
-// strictest cap the research found among Contact Center lists (regions/{id}/users: 100),
-// since their own caps are not documented.
+// The catalogues of teams and queues are read with relatedPageSize, the strictest cap
+// the research found among Contact Center lists (regions/{id}/users: 100), since their
+// own caps are not documented. Their member lists, which hold most of a large account's
+// requests (tens of thousands of agents per team or queue), are not documented either:
+// they are asked for memberPageSize, the cap Zoom's paging guidance gives its lighter
+// lists and the one of roles/{id}/users, and a list that refuses it (HTTP 400 naming
+// page_size) is read again, like every later one of the run, with relatedPageSize.
 const (
 	DefaultPageSize = 300
 	MaxPageSize     = 300
 	relatedPageSize = 100
+	memberPageSize  = 300
 )
 
 // maxRestarts bounds how often a listing starts over because its next_page_token
@@ -110,6 +116,10 @@ type Client struct {
 	tokenMu sync.Mutex
 	token   string    // the cached access token: never put it in an error
 	renewAt time.Time // when the cached token is replaced
+
+	// memberPages is the page_size of team and queue member lists: memberPageSize until
+	// the API refuses it.
+	memberPages atomic.Int64
 }
 
 var (
@@ -172,7 +182,7 @@ func New(cfg Config) (*Client, error) {
 	ac.Secrets = cl.secrets
 
 	form := "grant_type=account_credentials&account_id=" + url.QueryEscape(cfg.AccountID)
-	return &Client{
+	c := &Client{
 		name:       cfg.Name,
 		accountID:  cfg.AccountID,
 		base:       base.String(),
@@ -186,7 +196,9 @@ func New(cfg Config) (*Client, error) {
 		tokenForm:  []byte(form),
 		tokenAuth:  "Basic " + basicCredentials(cfg.ClientID, cfg.ClientSecret),
 		classifier: cl,
-	}, nil
+	}
+	c.memberPages.Store(memberPageSize)
+	return c, nil
 }
 
 // checkURL parses an http(s) endpoint that carries no credentials, query or fragment
@@ -305,14 +317,36 @@ func (c *Client) queues(ctx context.Context, dir *directory) error {
 // members lists the users of a team or queue endpoint and adds g to each one's groups.
 // The reply key is the role's ("agents", "supervisors"); "agents" and "users" are read
 // too, since the supervisors' key is not documented.
+//
+// The list is asked for c.memberPages users a page; if its first page is refused for
+// that page_size, it is read with relatedPageSize, and so are the later lists.
 func (c *Client) members(ctx context.Context, path, key string, dir *directory, g extract.Group) error {
 	keys := []string{key, keyAgents, keySupervisors, keyUsers}
-	return list(ctx, c, path, relatedPageSize, keys, func(page []member) error {
+	add := func(page []member) error {
 		for _, m := range page {
 			dir.addGroup(m.UserID, g)
 		}
 		return nil
-	})
+	}
+	size := int(c.memberPages.Load())
+	err := list(ctx, c, path, size, keys, add)
+	if size > relatedPageSize && pageSizeRefused(err) {
+		c.memberPages.Store(relatedPageSize)
+		err = list(ctx, c, path, relatedPageSize, keys, add)
+	}
+	return err
+}
+
+// pageSizeRefused reports whether a listing failed on its first page because the API
+// refused its page_size: HTTP 400 naming page_size. A refusal on a later page carries
+// a next_page_token and is a restart (pageTokenRefused), whose failure is
+// extract.ErrIncomplete.
+func pageSizeRefused(err error) bool {
+	var api *extract.APIError
+	if errors.Is(err, extract.ErrIncomplete) || !errors.As(err, &api) || api.Status != http.StatusBadRequest {
+		return false
+	}
+	return strings.Contains(strings.ToLower(api.Message), "page_size")
 }
 
 // users pages through GET /contact_center/users and hands every page to sink.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +32,19 @@ type fakeSetup struct {
 	opts           fake.Options
 	// cfg adjusts the client's configuration.
 	cfg func(*zoomcc.Config)
+	// seen, if set, is told every request's URI and the status it was answered with.
+	seen func(uri string, status int)
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
 }
 
 func setupFake(t *testing.T, s fakeSetup) *fakeEnv {
@@ -41,7 +57,11 @@ func setupFake(t *testing.T, s fakeSetup) *fakeEnv {
 	// a date on the fake clock, so the Date header must tell the fake clock's time too.
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Date", clock.Now().UTC().Format(http.TimeFormat))
-		srv.ServeHTTP(w, r)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		srv.ServeHTTP(rec, r)
+		if s.seen != nil {
+			s.seen(r.URL.RequestURI(), rec.status)
+		}
 	}))
 	t.Cleanup(ts.Close)
 	cfg := zoomcc.Config{
@@ -411,5 +431,82 @@ func TestExtractAgainstFakeFails(t *testing.T) {
 				t.Errorf("error %q contains the client secret", err)
 			}
 		})
+	}
+}
+
+// Team and queue member lists are asked for 300 members a page; an API that refuses
+// that page_size (their cap is not documented) costs one refused request, after which
+// every member list is read 100 at a time, with the same memberships.
+func TestMemberListsFallBackToTheSmallerPageSizeOnce(t *testing.T) {
+	t.Parallel()
+	type request struct {
+		uri    string
+		status int
+	}
+	extractGroups := func(t *testing.T, opts fake.Options) (map[string][]extract.Group, []request) {
+		var mu sync.Mutex
+		var seen []request
+		env := setupFake(t, fakeSetup{size: 600, opts: opts, seen: func(uri string, status int) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, request{uri, status})
+		}})
+		sink := &recordingSink{}
+		if err := env.client.Extract(context.Background(), sink); err != nil {
+			t.Fatalf("Extract: %v", err)
+		}
+		groups := map[string][]extract.Group{}
+		for _, u := range sink.users() {
+			groups[u.ID] = u.Groups
+		}
+		return groups, seen
+	}
+	isMemberList := func(uri string) bool {
+		path, _, _ := strings.Cut(uri, "?")
+		return strings.HasSuffix(path, "/agents") || strings.HasSuffix(path, "/supervisors")
+	}
+	pageSize := func(uri string) string {
+		_, query, _ := strings.Cut(uri, "?")
+		v, _ := url.ParseQuery(query)
+		return v.Get("page_size")
+	}
+
+	wantGroups, seen := extractGroups(t, fake.Options{})
+	members := 0
+	for _, r := range seen {
+		if isMemberList(r.uri) {
+			members++
+			if pageSize(r.uri) != "300" || r.status != http.StatusOK {
+				t.Errorf("%s answered %d, want page_size 300 accepted", r.uri, r.status)
+			}
+		}
+	}
+	if members == 0 {
+		t.Fatal("no member list was read")
+	}
+
+	groups, seen := extractGroups(t, fake.Options{MemberPageMax: 100})
+	if !reflect.DeepEqual(groups, wantGroups) {
+		t.Error("memberships read 100 at a time differ from those read 300 at a time")
+	}
+	refused, large := 0, 0
+	for i, r := range seen {
+		if !isMemberList(r.uri) {
+			continue
+		}
+		switch {
+		case r.status == http.StatusBadRequest && pageSize(r.uri) == "300":
+			refused++
+			if next := seen[i+1]; next.status != http.StatusOK || pageSize(next.uri) != "100" || strings.Split(next.uri, "?")[0] != strings.Split(r.uri, "?")[0] {
+				t.Errorf("after the refused %s came %s (%d), want the same list with page_size 100", r.uri, next.uri, next.status)
+			}
+		case r.status != http.StatusOK:
+			t.Errorf("%s answered %d", r.uri, r.status)
+		case pageSize(r.uri) != "100":
+			large++
+		}
+	}
+	if refused != 1 || large != 0 {
+		t.Errorf("%d refused member requests and %d accepted ones not of 100, want 1 and 0", refused, large)
 	}
 }

@@ -105,7 +105,7 @@ func (s *Server) listTeamMembers(req *request, resp *response) {
 	if req.route.kind == routeTeamSupervisors {
 		list, key = t.supervisors, "supervisors"
 	}
-	p, ok := s.readPage(req, resp, memberPages, "", len(list))
+	p, ok := s.readPage(req, resp, s.groupMemberPages(), "", len(list))
 	if !ok {
 		return
 	}
@@ -254,7 +254,7 @@ func (s *Server) listQueueMembers(req *request, resp *response) {
 	if req.route.kind == routeQueueSupervisors {
 		list, key = dir.queueSupervisors[q.index], "supervisors"
 	}
-	p, ok := s.readPage(req, resp, memberPages, "", len(list))
+	p, ok := s.readPage(req, resp, s.groupMemberPages(), "", len(list))
 	if !ok {
 		return
 	}

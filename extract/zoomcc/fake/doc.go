@@ -25,6 +25,7 @@
 //	                        behaviour): the old one then gets 401 code 124 "Invalid access
 //	                        token."; by default tokens coexist until they expire
 //	ClampPageSize           page_size outside 1..max is clamped instead of 400 code 300
+//	MemberPageMax           the page_size cap of team and queue member lists (0 = 300)
 //	Scopes                  the granted scopes (nil = DefaultScopes())
 //	MalformedScopeError     the missing-scope error's scope list in unescaped quotes
 //	EmptySubStatus          "sub_status_id":"" and "sub_status_name":"" outside Not Ready,
@@ -132,8 +133,8 @@
 //	                                                status_assigned_queues ([])
 //
 // Documented ranges: users 30/300, roles/{id}/users 30/300, regions/{id}/users 10/100.
-// The others are invented: member lists 30/300 and catalogues 10/100, so a generic
-// paginator meets two caps. An unknown or malformed {id} is 404
+// The others are invented: member lists 30/300 (team and queue member lists: up to
+// MemberPageMax) and catalogues 10/100, so a generic paginator meets two caps. An unknown or malformed {id} is 404
 // {"code":1001,"message":"<User|Team|Queue|Role|Region> does not exist: <id>."} (the
 // user one is the doc's best guess; the others reuse it).
 //

@@ -18,6 +18,14 @@ var (
 	regionPages  = pageLimits{def: 10, max: 100}
 )
 
+// groupMemberPages are the page_size limits of the team and queue member lists.
+func (s *Server) groupMemberPages() pageLimits {
+	if s.opts.MemberPageMax > 0 {
+		return pageLimits{def: min(memberPages.def, s.opts.MemberPageMax), max: s.opts.MemberPageMax}
+	}
+	return memberPages
+}
+
 // page is the slice of a list a request asks for.
 type page struct {
 	size, start, end, total int

@@ -73,6 +73,10 @@ type Options struct {
 	// ClampPageSize clamps a page_size outside the endpoint's range into it instead of
 	// answering 400 code 300.
 	ClampPageSize bool
+	// MemberPageMax is the largest page_size the team and queue member lists
+	// (teams/{id}/agents and /supervisors, queues/{id}/agents and /supervisors) accept;
+	// 300 when 0. Their real cap is not documented.
+	MemberPageMax int
 	// Scopes are the scopes granted to tokens (nil = DefaultScopes()); an endpoint whose
 	// scope is missing answers 400 code 4711 "does not contain scopes:[...]".
 	Scopes []string
