@@ -30,10 +30,16 @@ const Provider = "close"
 // DefaultBaseURL is Close's API root.
 const DefaultBaseURL = "https://api.close.com/api/v1"
 
-// Page sizes of /user/ and the other list endpoints (the _limit parameter).
+// Page sizes (the _limit parameter). DefaultPageSize is Close's own default and the one
+// of the small lists (roles, groups). /user/ is read DefaultUserPageSize at a time:
+// Close publishes no maximum for it, and Airbyte's connector reads it 1000 at a time
+// (providers/close.md §3); a first page refused for its _limit (HTTP 400 naming
+// _limit) makes the listing start again at DefaultPageSize. MaxPageSize bounds a
+// configured page_size.
 const (
-	DefaultPageSize = 100
-	MaxPageSize     = 1000
+	DefaultPageSize     = 100
+	DefaultUserPageSize = 1000
+	MaxPageSize         = 1000
 )
 
 // maxEmptyReplies bounds how many empty pages in a row a listing tolerates while the API
@@ -59,7 +65,8 @@ type Config struct {
 	BaseURL string
 	// APIKey authenticates as HTTP Basic user name with an empty password.
 	APIKey string
-	// PageSize is the _limit of list requests; default 100, at most 1000.
+	// PageSize is the _limit of every list request; 0 means DefaultUserPageSize for
+	// /user/ and DefaultPageSize for the others; at most 1000.
 	PageSize int
 	// HTTP configures the transport; New sets its Source, Classify and Pace.
 	HTTP extract.ClientConfig
@@ -68,9 +75,10 @@ type Config struct {
 // Client is a Close source. It is an extract.Source.
 type Client struct {
 	name     string
-	base     string // API root without a trailing slash
-	basePath string // path of base, for error messages
-	pageSize int
+	base     string      // API root without a trailing slash
+	basePath string      // path of base, for error messages
+	pageSize int         // _limit of the small lists
+	userPage int         // _limit of /user/
 	header   http.Header // carries the credentials: never put it in an error
 	http     *extract.Client
 }
@@ -100,9 +108,10 @@ func New(cfg Config) (*Client, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("close: %s: base_url %q is not an http(s) URL", cfg.Name, cfg.BaseURL)
 	}
+	userPage := cfg.PageSize
 	switch {
 	case cfg.PageSize == 0:
-		cfg.PageSize = DefaultPageSize
+		cfg.PageSize, userPage = DefaultPageSize, DefaultUserPageSize
 	case cfg.PageSize < 0 || cfg.PageSize > MaxPageSize:
 		return nil, fmt.Errorf("close: %s: page size %d is outside 1..%d", cfg.Name, cfg.PageSize, MaxPageSize)
 	}
@@ -116,6 +125,7 @@ func New(cfg Config) (*Client, error) {
 		base:     base,
 		basePath: u.EscapedPath(),
 		pageSize: cfg.PageSize,
+		userPage: userPage,
 		header: http.Header{
 			"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":"))},
 		},
@@ -190,7 +200,7 @@ func (c *Client) organizationID(ctx context.Context) (string, error) {
 // roleNames maps role ids to names (GET /role/).
 func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
 	names := make(map[string]string)
-	err := list(ctx, c, "/role/", nil, func(roles []role) error {
+	err := list(ctx, c, "/role/", c.pageSize, nil, func(roles []role) error {
 		for _, r := range roles {
 			names[r.ID] = r.Name
 		}
@@ -203,7 +213,7 @@ func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
 // since the list does not carry members. Each user's groups keep the listing's order.
 func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, error) {
 	var listed []group
-	err := list(ctx, c, "/group/", nil, func(groups []group) error {
+	err := list(ctx, c, "/group/", c.pageSize, nil, func(groups []group) error {
 		listed = append(listed, groups...)
 		return nil
 	})
@@ -236,7 +246,7 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 // across pages: offset paging may repeat a user, and the loader counts that.
 func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
 	const path = "/user/"
-	return list(ctx, c, path, userObjectID, func(objects []map[string]json.RawMessage) error {
+	emit := func(objects []map[string]json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
 		for _, obj := range objects {
 			u, err := dir.user(obj)
@@ -249,7 +259,25 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 			return c.fail("sink users", err)
 		}
 		return nil
-	})
+	}
+	err := list(ctx, c, path, c.userPage, userObjectID, emit)
+	if c.userPage > DefaultPageSize && limitRefused(err) {
+		// Refused on its first page: nothing reached the sink. The cap may be
+		// DefaultPageSize itself, so the overlapping requests stay within it too.
+		err = listUpTo(ctx, c, path, DefaultPageSize, DefaultPageSize, userObjectID, emit)
+	}
+	return err
+}
+
+// limitRefused reports whether a listing failed because the API refused its _limit
+// (HTTP 400 naming _limit: "The maximum value for _limit on this endpoint is N."). A
+// listing sends the same _limit from its first page on, so it failed there.
+func limitRefused(err error) bool {
+	var api *extract.APIError
+	if errors.Is(err, extract.ErrIncomplete) || !errors.As(err, &api) || api.Status != http.StatusBadRequest {
+		return false
+	}
+	return strings.Contains(api.Message, "_limit")
 }
 
 // statuses reads GET /user/availability/ (one unpaginated reply for the organization)
@@ -320,7 +348,7 @@ var errShifted = errors.New("the list shifted while it was read")
 const maxRestarts = 3
 
 // list pages through a _skip/_limit/has_more endpoint and calls fn with each non-empty
-// page. It returns nil only when the API said has_more: false.
+// page, size items a request. It returns nil only when the API said has_more: false.
 //
 // With idOf set, pages overlap by one item: each request starts at the last item of the
 // previous page, which must come back in the reply. Found further down, items were
@@ -331,9 +359,14 @@ const maxRestarts = 3
 //
 // An empty page that says has_more is asked for once more before the listing moves past
 // it: if it was a glitch, moving on would silently drop a page of users.
-func list[T any](ctx context.Context, c *Client, path string, idOf func(T) string, fn func([]T) error) error {
+func list[T any](ctx context.Context, c *Client, path string, size int, idOf func(T) string, fn func([]T) error) error {
+	return listUpTo(ctx, c, path, size, MaxPageSize, idOf, fn)
+}
+
+// listUpTo is list with maxLimit, the largest _limit a request may carry.
+func listUpTo[T any](ctx context.Context, c *Client, path string, size, maxLimit int, idOf func(T) string, fn func([]T) error) error {
 	for restart := 0; ; restart++ {
-		err := listOnce(ctx, c, path, idOf, fn)
+		err := listOnce(ctx, c, path, size, maxLimit, idOf, fn)
 		if !errors.Is(err, errShifted) {
 			return err
 		}
@@ -343,14 +376,14 @@ func list[T any](ctx context.Context, c *Client, path string, idOf func(T) strin
 	}
 }
 
-func listOnce[T any](ctx context.Context, c *Client, path string, idOf func(T) string, fn func([]T) error) error {
+func listOnce[T any](ctx context.Context, c *Client, path string, size, maxLimit int, idOf func(T) string, fn func([]T) error) error {
 	empty := 0
 	next, lastID := 0, "" // next: offset of the first unread item
 	for again := false; ; {
-		skip, limit := next, c.pageSize
+		skip, limit := next, size
 		if lastID != "" {
-			// Overlap by one; ask for one more so a page still brings pageSize new items.
-			skip, limit = next-1, min(c.pageSize+1, MaxPageSize)
+			// Overlap by one; ask for one more so a page still brings size new items.
+			skip, limit = next-1, min(size+1, maxLimit)
 		}
 		pathQuery := fmt.Sprintf("%s?_skip=%d&_limit=%d", path, skip, limit)
 		var p page[T]
@@ -369,7 +402,7 @@ func listOnce[T any](ctx context.Context, c *Client, path string, idOf func(T) s
 			if again = !again; again {
 				continue // the same window once more
 			}
-			next, lastID = skip+c.pageSize, ""
+			next, lastID = skip+size, ""
 			continue
 		}
 		empty, again = 0, false
@@ -396,7 +429,7 @@ func listOnce[T any](ctx context.Context, c *Client, path string, idOf func(T) s
 		if idOf == nil {
 			// Without overlap the next window follows the requested one, as Close's
 			// own clients page: a short page does not end the listing.
-			next = skip + c.pageSize
+			next = skip + size
 		}
 	}
 }

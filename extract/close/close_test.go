@@ -712,7 +712,7 @@ func TestExtractFailures(t *testing.T) {
 		},
 		{
 			name: "HTML instead of JSON is malformed", override: onPath("/api/v1/user/", 200, "text/html", "<html><body>Maintenance</body></html>"),
-			wantErr: extract.ErrMalformed, wantMsg: `close-main: GET /api/v1/user/?_skip=0&_limit=100: malformed reply: `,
+			wantErr: extract.ErrMalformed, wantMsg: `close-main: GET /api/v1/user/?_skip=0&_limit=1000: malformed reply: `,
 		},
 		{
 			name: "validation error reads field-errors", override: onPath("/api/v1/role/", 400, "application/json", `{"errors": [], "field-errors": {"_limit": "Ensure this value is less than or equal to 100."}}`),

@@ -3,9 +3,11 @@ package close_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,4 +273,83 @@ func TestExtractAgainstFakeFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// /user/ is read 1000 users a request by default; an API that refuses that _limit costs
+// one refused request, after which the listing reads Close's default 100 at a time and
+// lists the same users once each.
+func TestUsersAreReadAThousandAtATimeOrAHundredIfRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		maxLimit    int
+		wantLimit   string // of every accepted /user/ request
+		wantRefused int
+	}{
+		{name: "a thousand accepted", wantLimit: "1000"},
+		{name: "a thousand refused", maxLimit: 100, wantLimit: "100", wantRefused: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pop := synth.New(synth.Config{Seed: 20260301, Size: 2500})
+			clock := &fakeClock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+			srv := fake.New(pop, fake.Options{APIKey: fakeKey, OrgName: fakeOrgName, Now: clock.Now, MaxLimit: tc.maxLimit})
+			var mu sync.Mutex
+			var limits []string // _limit of each /user/ request, "!" appended when refused
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+				srv.ServeHTTP(rec, r)
+				if r.URL.Path == "/api/v1/user/" {
+					mu.Lock()
+					defer mu.Unlock()
+					l := r.URL.Query().Get("_limit")
+					if rec.status != http.StatusOK {
+						l += "!"
+					}
+					limits = append(limits, l)
+				}
+			}))
+			t.Cleanup(ts.Close)
+			c, err := close.New(close.Config{Name: "close-main", BaseURL: ts.URL + "/api/v1", APIKey: fakeKey,
+				HTTP: extract.ClientConfig{Sleep: clock.Sleep, Now: clock.Now}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := &recordingSink{}
+			if err := c.Extract(context.Background(), sink); err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			ids := map[string]bool{}
+			for _, u := range sink.users() {
+				ids[u.ID] = true
+			}
+			if people := len(pop.Day(0).People); len(sink.users()) != people || len(ids) != people {
+				t.Errorf("%d users (%d distinct), want the %d people once each", len(sink.users()), len(ids), people)
+			}
+			refused := 0
+			for _, l := range limits {
+				switch {
+				case strings.HasSuffix(l, "!"):
+					refused++
+				case l != tc.wantLimit:
+					t.Errorf("a /user/ request with _limit %s, want %s", l, tc.wantLimit)
+				}
+			}
+			if refused != tc.wantRefused || len(limits) < 3 {
+				t.Errorf("/user/ requests %v: %d refused, want %d (and several pages)", limits, refused, tc.wantRefused)
+			}
+		})
+	}
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
 }
