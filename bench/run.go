@@ -314,8 +314,8 @@ func gib(b int64) string { return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30)) }
 // same size and seed reuses them.
 type recording struct {
 	// Format changes when the way replies are recorded, or the requests roster makes,
-	// do (2: UIS without a point budget; 3: Zoom's member lists read 300 a page), so
-	// older recordings are made again.
+	// do (2: UIS without a point budget; 3: Zoom's member lists read 300 a page; 4:
+	// Close's users read 1000 a page), so older recordings are made again.
 	Format        int
 	Seed          int64
 	Users, Nights int
@@ -323,7 +323,7 @@ type recording struct {
 	Addrs         map[string]string
 }
 
-const recordingFormat = 3
+const recordingFormat = 4
 
 func readRecording(dir string) (recording, error) {
 	var r recording

@@ -35,6 +35,12 @@ type stagingSink struct {
 	known   map[uint64]transform.Fingerprint
 	fp      transform.Fingerprinter
 	skipped int64
+	// listed and observed hold the transform.IDHash of every user id listed and every
+	// one with a status; repeated says that one was listed twice (or two ids share a
+	// hash), observedTwice that one had two statuses. Without repeats the merge need not
+	// group the staged rows by user.
+	listed, observed        map[uint64]struct{}
+	repeated, observedTwice bool
 	// received counts users received, for the progress display (read concurrently).
 	received atomic.Int64
 	// transform and stage are the time spent mapping rows and writing staging files.
@@ -78,6 +84,8 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 		sb:        transform.NewStatusBatch(mem, runID, observed),
 		fields:    map[string]int64{},
 		known:     known,
+		listed:    make(map[uint64]struct{}, len(known)),
+		observed:  map[uint64]struct{}{},
 	}, nil
 }
 
@@ -96,7 +104,13 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 		fp := s.fp.Of(u)
 		fps := fp.String()
 		s.lb.Append(transform.UserKey(s.mapper.Source, u.ID), u.ID, s.seq, fps)
-		if old, ok := s.known[transform.IDHash(u.ID)]; ok && old == fp {
+		id := transform.IDHash(u.ID)
+		if _, ok := s.listed[id]; ok {
+			s.repeated = true
+		} else {
+			s.listed[id] = struct{}{}
+		}
+		if old, ok := s.known[id]; ok && old == fp {
 			s.skipped++
 		} else {
 			row := s.mapper.User(u)
@@ -124,6 +138,12 @@ func (s *stagingSink) Statuses(ctx context.Context, statuses []extract.Status) e
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }()
 	for _, st := range statuses {
+		id := transform.IDHash(st.UserID)
+		if _, ok := s.observed[id]; ok {
+			s.observedTwice = true
+		} else {
+			s.observed[id] = struct{}{}
+		}
 		s.sb.Append(s.mapper.Status(st))
 		s.nStatuses++
 		if s.sb.Len() >= s.batchSize {
@@ -181,7 +201,8 @@ func (s *stagingSink) Close(known []string) (load.Staged, error) {
 	if err := firstErr(errU, errL, errS, errC); err != nil {
 		return load.Staged{}, err
 	}
-	st := load.Staged{UserFiles: []string{s.users.Path()}, ListingFiles: []string{s.seen.Path()}}
+	st := load.Staged{UserFiles: []string{s.users.Path()}, ListingFiles: []string{s.seen.Path()},
+		UniqueListing: !s.repeated, UniqueStatuses: !s.observedTwice}
 	for f, n := range s.fields {
 		st.Fields = append(st.Fields, load.FieldCount{Field: f, Known: known == nil || slices.Contains(known, f), Users: n})
 	}

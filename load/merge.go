@@ -82,6 +82,10 @@ type Staged struct {
 	UserFiles    []string
 	StatusFiles  []string
 	Fields       []FieldCount
+	// UniqueListing says that no user id is in ListingFiles twice, UniqueStatuses that
+	// none is in StatusFiles twice, so the merge need not group the rows by user. Set
+	// them only when it is certain: a repeated user would then be staged twice.
+	UniqueListing, UniqueStatuses bool
 }
 
 // ErrEmptyListing means a complete listing returned no users while the warehouse holds
@@ -150,8 +154,15 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	listing := quoteList(staged.ListingFiles)
 	at := r.StartedAt.UTC()
 	statuses := "empty_statuses"
-	if len(staged.StatusFiles) > 0 {
+	switch {
+	case len(staged.StatusFiles) > 0 && staged.UniqueStatuses:
+		statuses = "stage_statuses_unique"
+	case len(staged.StatusFiles) > 0:
 		statuses = "stage_statuses"
+	}
+	stageListing := "stage_listing"
+	if staged.UniqueListing {
+		stageListing = "stage_listing_unique"
 	}
 	type step struct {
 		name string
@@ -168,7 +179,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	}
 	defer dropMergeTables(ctx, conn)
 	prepare := []step{
-		{"stage_listing", nil, listing},
+		{stageListing, nil, listing},
 		{"stage_users", nil, files},
 		{"stage_skipped", []any{r.Source}, ""},
 		{statuses, nil, quoteList(staged.StatusFiles)},
