@@ -161,7 +161,8 @@ func TestProviderDyingMidListingExitsOneAndKeepsHistory(t *testing.T) {
 	f := fake.New(pop, fake.Options{APIKey: "k"})
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	path := writeConfig(t, dir, closeConfig(dir, srv.URL, ""))
+	// Pages of 100, so that the provider can die after the first one.
+	path := writeConfig(t, dir, closeConfig(dir, srv.URL, "")+"    page_size: 100\n")
 	env := map[string]string{"CLOSE_KEY": "k"}
 	if code, _, stderr := runRoster(t, env, "sync", "--config", path); code != 0 {
 		t.Fatalf("first sync: %d %s", code, stderr)
