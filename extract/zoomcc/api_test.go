@@ -235,3 +235,19 @@ func TestPace(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyListIsOnlyAnAbsentNullOrEmptyArray(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		items string
+		want  bool
+	}{
+		{"", true}, {"null", true}, {" null ", true}, {"[]", true}, {"[ \n ]", true},
+		{"[", false}, {"]", false}, {"[null]", false}, {`[{"user_id":"a"}]`, false}, {"{}", false}, {`"x"`, false},
+	}
+	for _, tc := range tests {
+		if got := emptyList([]byte(tc.items)); got != tc.want {
+			t.Errorf("emptyList(%q) = %v, want %v", tc.items, got, tc.want)
+		}
+	}
+}

@@ -14,6 +14,7 @@
 package zoomcc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -425,6 +426,58 @@ func list[T any](ctx context.Context, c *Client, path string, pageSize int, keys
 }
 
 func listOnce[T any](ctx context.Context, c *Client, path string, pageSize int, keys []string, fn func([]T) error) error {
+	// The pages are fetched one ahead of the items being decoded and handed to fn, so
+	// that a reply's round trip overlaps the work on the previous page; requests stay
+	// sequential, one cursor, as Zoom pages.
+	fetchCtx, cancel := context.WithCancel(ctx)
+	pages := make(chan fetchedPage, 1)
+	go fetchPages(fetchCtx, c, path, pageSize, keys, pages)
+	defer func() {
+		cancel()
+		for range pages { // until the fetcher is done with the client
+		}
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		var items []T
+		if p.items != nil {
+			if err := gojson.Unmarshal(p.items, &items); err != nil {
+				return c.fail(p.pathQuery, c.malformed(fmt.Errorf("%s: %w", keys[0], err), p.items))
+			}
+		}
+		if len(items) > 0 {
+			if err := fn(items); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fetchedPage is one page of a listing, or the error that ends it.
+type fetchedPage struct {
+	pathQuery string
+	items     json.RawMessage // nil when the reply has none
+	err       error
+}
+
+// fetchPages requests the pages of a listing in order and sends them to pages, then
+// closes it; an error (a restart included) is the last thing sent. It checks what the
+// paging itself must hold: total_records unchanged, no endless run of empty pages, no
+// next_page_token handed out twice.
+func fetchPages(ctx context.Context, c *Client, path string, pageSize int, keys []string, pages chan<- fetchedPage) {
+	defer close(pages)
+	send := func(p fetchedPage) bool {
+		select {
+		case pages <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	fail := func(err error) { send(fetchedPage{err: err}) }
 	seen := make(map[string]bool)
 	token, empty := "", 0
 	var total int64 // the first page's total_records, when haveTotal
@@ -437,54 +490,62 @@ func listOnce[T any](ctx context.Context, c *Client, path string, pageSize int, 
 		resp, err := c.get(ctx, pathQuery)
 		if err != nil {
 			if token != "" && pageTokenRefused(err) {
-				return &errRestart{err: err, why: "the next page token kept expiring"}
+				err = &errRestart{err: err, why: "the next page token kept expiring"}
 			}
-			return err
+			fail(err)
+			return
 		}
 		c.api.CountPage()
 		page, err := parseListPage(resp.Body, keys...)
 		if err != nil {
-			return c.fail(pathQuery, c.malformed(err, resp.Body))
+			fail(c.fail(pathQuery, c.malformed(err, resp.Body)))
+			return
 		}
 		if page.TotalRecords.Valid {
 			switch {
 			case !haveTotal:
 				total, haveTotal = page.TotalRecords.Value, true
 			case page.TotalRecords.Value != total:
-				return &errRestart{
+				fail(&errRestart{
 					err: c.fail(pathQuery, fmt.Errorf("total_records went from %d to %d while the list was read", total, page.TotalRecords.Value)),
 					why: "the list kept changing while it was read",
-				}
+				})
+				return
 			}
 		}
-		var items []T
-		if page.Items != nil {
-			if err := gojson.Unmarshal(page.Items, &items); err != nil {
-				return c.fail(pathQuery, c.malformed(fmt.Errorf("%s: %w", keys[0], err), page.Items))
-			}
-		}
-		if len(items) > 0 {
-			empty = 0
-			if err := fn(items); err != nil {
-				return err
-			}
+		if !send(fetchedPage{pathQuery: pathQuery, items: page.Items}) {
+			return
 		}
 		next := page.NextPageToken
 		if next == "" {
-			return nil
+			return
 		}
-		if len(items) == 0 {
+		if emptyList(page.Items) {
 			empty++
 			if empty >= maxEmptyPages {
-				return c.fail(pathQuery, fmt.Errorf("%w: %d empty pages in a row still give a next_page_token", extract.ErrIncomplete, empty))
+				fail(c.fail(pathQuery, fmt.Errorf("%w: %d empty pages in a row still give a next_page_token", extract.ErrIncomplete, empty)))
+				return
 			}
+		} else {
+			empty = 0
 		}
 		if seen[next] {
-			return c.fail(pathQuery, fmt.Errorf("%w: the API handed out a next_page_token it had already given; the listing would loop", extract.ErrIncomplete))
+			fail(c.fail(pathQuery, fmt.Errorf("%w: the API handed out a next_page_token it had already given; the listing would loop", extract.ErrIncomplete)))
+			return
 		}
 		seen[next] = true
 		token = next
 	}
+}
+
+// emptyList reports whether a page's items are absent, null or an empty JSON array.
+// Anything else counts as items, even if decoding them fails later.
+func emptyList(items json.RawMessage) bool {
+	items = bytes.TrimSpace(items)
+	if len(items) == 0 || string(items) == "null" {
+		return true
+	}
+	return len(items) >= 2 && items[0] == '[' && items[len(items)-1] == ']' && len(bytes.TrimSpace(items[1:len(items)-1])) == 0
 }
 
 // pageTokenRefused reports whether a failed request with a next_page_token was refused

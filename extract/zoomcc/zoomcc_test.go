@@ -988,3 +988,41 @@ func TestNewValidatesConfig(t *testing.T) {
 		})
 	}
 }
+
+// failingSink refuses the users of its failAt-th page.
+type failingSink struct {
+	recordingSink
+	failAt, pages int
+}
+
+func (s *failingSink) Users(ctx context.Context, users []extract.User) error {
+	s.pages++
+	if s.pages == s.failAt {
+		return errors.New("disk full")
+	}
+	return s.recordingSink.Users(ctx, users)
+}
+
+// Pages are fetched one ahead of the sink; a sink that fails stops the listing, which
+// fetches at most the one page beyond it and none after Extract returned.
+func TestASinkFailureStopsTheListing(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(newFakeClock(), makeUsers(10))
+	c := setup(t, api, zoomcc.Config{PageSize: 1})
+	sink := &failingSink{failAt: 2}
+	err := c.Extract(context.Background(), sink)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Extract = %v, want the sink's error", err)
+	}
+	fetched := len(api.UserRequests())
+	if fetched < 2 || fetched > 3 {
+		t.Errorf("%d user pages fetched, want the 2 the sink saw and at most 1 ahead", fetched)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if later := len(api.UserRequests()); later != fetched {
+		t.Errorf("%d user pages fetched after Extract returned", later-fetched)
+	}
+	if got := len(sink.users()); got != 1 {
+		t.Errorf("%d users reached the sink, want the first page's 1", got)
+	}
+}
