@@ -251,3 +251,36 @@ func TestEmptyListIsOnlyAnAbsentNullOrEmptyArray(t *testing.T) {
 		}
 	}
 }
+
+// Replies of requests sent at once arrive in any order: within a second the least
+// budget reported holds, a later second replaces it, an earlier one is ignored.
+func TestQuotaKeepsTheLeastBudgetOfTheLatestSecond(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	reply := func(remaining string) *http.Response {
+		h := http.Header{}
+		h.Set(headerRemaining, remaining)
+		return &http.Response{Header: h}
+	}
+	q := newQuota()
+	steps := []struct {
+		remaining string
+		at        time.Time
+		want      int
+	}{
+		{"", at, -1},
+		{"9", at.Add(100 * time.Millisecond), 9},
+		{"6", at.Add(200 * time.Millisecond), 6},
+		{"8", at.Add(300 * time.Millisecond), 6}, // sent earlier, seen later
+		{"19", at.Add(time.Second), 19},
+		{"2", at.Add(900 * time.Millisecond), 19}, // a reply of the second before
+		{"-3", at.Add(time.Second), 0},
+		{"x", at.Add(2 * time.Second), 0},
+	}
+	for _, st := range steps {
+		q.observe(reply(st.remaining), st.at)
+		if q.remaining != st.want {
+			t.Errorf("after %q at %s: remaining %d, want %d", st.remaining, st.at.Format(time.StampMilli), q.remaining, st.want)
+		}
+	}
+}

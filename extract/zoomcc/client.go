@@ -121,6 +121,8 @@ type Client struct {
 	// memberPages is the page_size of team and queue member lists: memberPageSize until
 	// the API refuses it.
 	memberPages atomic.Int64
+	// quota admits the API requests, several at once while Zoom's budget allows.
+	quota *quota
 }
 
 var (
@@ -174,7 +176,11 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTP
 	hc.Source = cfg.Name
 	hc.Classify = cl.classifyAPI
-	hc.Pace = func(resp *http.Response, _ []byte) time.Duration { return paceAt(resp, now()) }
+	q := newQuota()
+	hc.Pace = func(resp *http.Response, _ []byte) time.Duration {
+		q.observe(resp, cl.responseTime(resp))
+		return paceAt(resp, now())
+	}
 	hc.Secrets = cl.secrets
 	ac := cfg.HTTP
 	ac.Source = cfg.Name
@@ -197,6 +203,7 @@ func New(cfg Config) (*Client, error) {
 		tokenForm:  []byte(form),
 		tokenAuth:  "Basic " + basicCredentials(cfg.ClientID, cfg.ClientSecret),
 		classifier: cl,
+		quota:      q,
 	}
 	c.memberPages.Store(memberPageSize)
 	return c, nil
@@ -247,18 +254,44 @@ func (c *Client) Stats() extract.Stats {
 // user it lacks.
 func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 	dir := &directory{accountID: c.accountID, groups: make(map[string][]extract.Group)}
-	if err := c.teams(ctx, dir); err != nil {
+	teams, err := c.teams(ctx)
+	if err != nil {
 		return err
 	}
-	if err := c.queues(ctx, dir); err != nil {
+	queues, err := c.queues(ctx)
+	if err != nil {
 		return err
+	}
+	// Team membership is only available from the teams' member lists (§6); a supervisor
+	// assigned to a queue belongs to it as much as its agents do (GET
+	// /users/{userId}/queues lists both), and one request per user would cost far more.
+	var lists []*memberList
+	for _, t := range teams {
+		g := extract.Group{ID: t.ID, Name: t.Name, Kind: "team"}
+		for _, role := range []string{keyAgents, keySupervisors} {
+			lists = append(lists, &memberList{path: "/contact_center/teams/" + url.PathEscape(t.ID) + "/" + role, key: role, group: g})
+		}
+	}
+	for _, q := range queues {
+		g := extract.Group{ID: q.ID, Name: q.Name, Kind: "queue"}
+		for _, role := range []string{keyAgents, keySupervisors} {
+			lists = append(lists, &memberList{path: "/contact_center/queues/" + url.PathEscape(q.ID) + "/" + role, key: role, group: g})
+		}
+	}
+	if err := c.readMembers(ctx, lists); err != nil {
+		return err
+	}
+	// Groups in listing order whatever order the lists were read in: teams, then queues.
+	for _, l := range lists {
+		for _, id := range l.userIDs {
+			dir.addGroup(id, l.group)
+		}
 	}
 	return c.users(ctx, dir, sink)
 }
 
-// teams lists the teams, then each team's agents and supervisors: team membership is
-// only available this way (§6).
-func (c *Client) teams(ctx context.Context, dir *directory) error {
+// teams lists the account's teams (GET /contact_center/teams), each once.
+func (c *Client) teams(ctx context.Context) ([]team, error) {
 	var teams []team
 	seen := make(map[string]bool)
 	err := list(ctx, c, "/contact_center/teams", relatedPageSize, []string{keyTeams}, func(page []team) error {
@@ -270,25 +303,11 @@ func (c *Client) teams(ctx context.Context, dir *directory) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, t := range teams {
-		g := extract.Group{ID: t.ID, Name: t.Name, Kind: "team"}
-		for _, role := range []string{keyAgents, keySupervisors} {
-			path := "/contact_center/teams/" + url.PathEscape(t.ID) + "/" + role
-			if err := c.members(ctx, path, role, dir, g); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return teams, err
 }
 
-// queues lists the queues, then each queue's agents and supervisors: a supervisor
-// assigned to a queue belongs to it as much as its agents do (GET
-// /users/{userId}/queues lists both), and one request per user would cost far more.
-func (c *Client) queues(ctx context.Context, dir *directory) error {
+// queues lists the account's queues (GET /contact_center/queues), each once.
+func (c *Client) queues(ctx context.Context) ([]queue, error) {
 	var queues []queue
 	seen := make(map[string]bool)
 	err := list(ctx, c, "/contact_center/queues", relatedPageSize, []string{keyQueues}, func(page []queue) error {
@@ -300,40 +319,78 @@ func (c *Client) queues(ctx context.Context, dir *directory) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, q := range queues {
-		g := extract.Group{ID: q.ID, Name: q.Name, Kind: "queue"}
-		for _, role := range []string{keyAgents, keySupervisors} {
-			path := "/contact_center/queues/" + url.PathEscape(q.ID) + "/" + role
-			if err := c.members(ctx, path, role, dir, g); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return queues, err
 }
 
-// members lists the users of a team or queue endpoint and adds g to each one's groups.
-// The reply key is the role's ("agents", "supervisors"); "agents" and "users" are read
-// too, since the supervisors' key is not documented.
+// memberList is one team's or queue's agents or supervisors: where to read them, and
+// the user ids read.
+type memberList struct {
+	path, key string
+	group     extract.Group
+	userIDs   []string
+}
+
+// readMembers reads the member lists, memberWorkers at a time (c.quota keeps them
+// within Zoom's per-second budget). The first failure stops the others and is
+// returned.
+func (c *Client) readMembers(ctx context.Context, lists []*memberList) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *memberList)
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for range min(memberWorkers, len(lists)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range next {
+				if err := c.members(ctx, l); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for _, l := range lists {
+		select {
+		case next <- l:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// members reads a member list's user ids. The reply key is the role's ("agents",
+// "supervisors"); "agents" and "users" are read too, since the supervisors' key is not
+// documented.
 //
 // The list is asked for c.memberPages users a page; if its first page is refused for
 // that page_size, it is read with relatedPageSize, and so are the later lists.
-func (c *Client) members(ctx context.Context, path, key string, dir *directory, g extract.Group) error {
-	keys := []string{key, keyAgents, keySupervisors, keyUsers}
+func (c *Client) members(ctx context.Context, l *memberList) error {
+	keys := []string{l.key, keyAgents, keySupervisors, keyUsers}
 	add := func(page []member) error {
 		for _, m := range page {
-			dir.addGroup(m.UserID, g)
+			if m.UserID != "" {
+				l.userIDs = append(l.userIDs, m.UserID)
+			}
 		}
 		return nil
 	}
 	size := int(c.memberPages.Load())
-	err := list(ctx, c, path, size, keys, add)
+	err := list(ctx, c, l.path, size, keys, add)
 	if size > relatedPageSize && pageSizeRefused(err) {
 		c.memberPages.Store(relatedPageSize)
-		err = list(ctx, c, path, relatedPageSize, keys, add)
+		l.userIDs = l.userIDs[:0]
+		err = list(ctx, c, l.path, relatedPageSize, keys, add)
 	}
 	return err
 }
@@ -565,11 +622,17 @@ func pageTokenRefused(err error) bool {
 
 // get sends an authenticated GET of an API path. A 401 that says the token is invalid or
 // expired (code 124) gets one new token and one more try; a second 401 is an
-// authentication error.
+// authentication error. A 401 for a token another request had already replaced (member
+// lists are read several at once) does not count: the request is sent again with the
+// newer token, a few times at most.
 func (c *Client) get(ctx context.Context, pathQuery string) (*extract.Response, error) {
-	for renewed := false; ; renewed = true {
+	renewed, stale := false, 0
+	for {
 		token, err := c.accessToken(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := c.quota.acquire(ctx); err != nil {
 			return nil, err
 		}
 		resp, err := c.api.Do(ctx, extract.Request{
@@ -577,16 +640,21 @@ func (c *Client) get(ctx context.Context, pathQuery string) (*extract.Response, 
 			URL:    c.base + pathQuery,
 			Header: http.Header{"Authorization": {"Bearer " + token}},
 		})
+		c.quota.release(err)
 		if err == nil {
 			return resp, nil
 		}
 		if !tokenRefused(err) {
 			return nil, err
 		}
+		if !c.dropToken(token) && stale < memberWorkers {
+			stale++
+			continue
+		}
 		if renewed {
 			return nil, fmt.Errorf("%w (again with a new access token)", err)
 		}
-		c.dropToken(token)
+		renewed = true
 	}
 }
 
@@ -641,13 +709,15 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 }
 
 // dropToken forgets token if it is still the cached one, so that the next request mints
-// a new token.
-func (c *Client) dropToken(token string) {
+// a new token, and reports whether it was.
+func (c *Client) dropToken(token string) bool {
 	c.tokenMu.Lock()
 	defer c.tokenMu.Unlock()
 	if c.token == token {
 		c.token = ""
+		return true
 	}
+	return false
 }
 
 // fail attributes an error found in a reply (not by the HTTP layer) to the source and

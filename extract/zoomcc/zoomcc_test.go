@@ -804,8 +804,17 @@ func TestExtractMapsDirectory(t *testing.T) {
 		"/v2/contact_center/users?page_size=2&next_page_token=tok1",
 		"/v2/contact_center/users?page_size=2&next_page_token=tok2",
 	}
-	if got := api.Requests(); !slices.Equal(got, wantRequests) {
-		t.Errorf("requests\n%q\nwant\n%q", got, wantRequests)
+	// The catalogues first, then the member lists (several at once, in any order), then
+	// the users in order.
+	requests := api.Requests()
+	if len(requests) == len(wantRequests) {
+		slices.Sort(requests[2:10])
+	}
+	wantOrder := slices.Clone(wantRequests)
+	wantOrder[1], wantOrder[5] = wantOrder[5], wantOrder[1]
+	slices.Sort(wantOrder[2:10])
+	if !slices.Equal(requests, wantOrder) {
+		t.Errorf("requests\n%q\nwant\n%q", requests, wantOrder)
 	}
 	if known := c.KnownFields(); !slices.Contains(known, "channel_settings") || !slices.Contains(known, "status_name") || slices.Contains(known, "brand_new_field") {
 		t.Errorf("KnownFields %q", known)
@@ -1004,7 +1013,7 @@ func (s *failingSink) Users(ctx context.Context, users []extract.User) error {
 }
 
 // Pages are fetched one ahead of the sink; a sink that fails stops the listing, which
-// fetches at most the one page beyond it and none after Extract returned.
+// fetches at most the one page beyond it.
 func TestASinkFailureStopsTheListing(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(newFakeClock(), makeUsers(10))
@@ -1014,13 +1023,10 @@ func TestASinkFailureStopsTheListing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Extract = %v, want the sink's error", err)
 	}
-	fetched := len(api.UserRequests())
-	if fetched < 2 || fetched > 3 {
-		t.Errorf("%d user pages fetched, want the 2 the sink saw and at most 1 ahead", fetched)
-	}
+	// A request sent just before Extract returned may reach the server just after.
 	time.Sleep(20 * time.Millisecond)
-	if later := len(api.UserRequests()); later != fetched {
-		t.Errorf("%d user pages fetched after Extract returned", later-fetched)
+	if fetched := len(api.UserRequests()); fetched < 2 || fetched > 3 {
+		t.Errorf("%d user pages fetched, want the 2 the sink saw and at most 1 ahead", fetched)
 	}
 	if got := len(sink.users()); got != 1 {
 		t.Errorf("%d users reached the sink, want the first page's 1", got)
