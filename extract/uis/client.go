@@ -15,6 +15,7 @@
 package uis
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -478,9 +479,9 @@ func decodeItems(raw json.RawMessage, out any) error {
 // asArray wraps a JSON object in an array: get.account's data is documented as one
 // account, which a reply may give as an object rather than a list of one.
 func asArray(raw json.RawMessage) json.RawMessage {
-	trimmed := strings.TrimSpace(string(raw))
-	if strings.HasPrefix(trimmed, "{") {
-		return json.RawMessage("[" + trimmed + "]")
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return slices.Concat([]byte("["), trimmed, []byte("]"))
 	}
 	return raw
 }
