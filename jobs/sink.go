@@ -30,8 +30,10 @@ type stagingSink struct {
 	nStatuses int64
 	// known holds the fingerprints of the source's current users (by transform.IDHash)
 	// as the last run left them: a user listed with the same fingerprint is unchanged,
-	// and only its listing row is staged. fp computes fingerprints; skipped counts the
-	// users not mapped again.
+	// and only its listing row is staged. They are taken from load when the first users
+	// arrive. fp computes fingerprints; skipped counts the users not mapped again.
+	load    *fingerprintLoad
+	loaded  bool
 	known   map[uint64]transform.Fingerprint
 	fp      transform.Fingerprinter
 	skipped int64
@@ -56,8 +58,9 @@ const (
 	overflowField = "(more field names)"
 )
 
-// newStagingSink stages into dir. known may be nil (every user is mapped and staged).
-func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int, known map[uint64]transform.Fingerprint) (*stagingSink, error) {
+// newStagingSink stages into dir. load may be nil, and its fingerprints too: every
+// user is then mapped and staged.
+func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int, fingerprints *fingerprintLoad) (*stagingSink, error) {
 	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
 	if err != nil {
 		return nil, err
@@ -83,14 +86,21 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 		lb:        transform.NewSeenBatch(mem),
 		sb:        transform.NewStatusBatch(mem, runID, observed),
 		fields:    map[string]int64{},
-		known:     known,
-		listed:    make(map[uint64]struct{}, len(known)),
+		load:      fingerprints,
+		listed:    map[uint64]struct{}{},
 		observed:  map[uint64]struct{}{},
 	}, nil
 }
 
 // Users implements extract.Sink.
 func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
+	if !s.loaded && s.load != nil {
+		known, err := s.load.wait(ctx)
+		if err != nil {
+			return err
+		}
+		s.known, s.loaded = known, true
+	}
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }()
 	for _, u := range users {

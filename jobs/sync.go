@@ -243,6 +243,48 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	return res, nil
 }
 
+// fingerprintLoad is the reading of a source's fingerprints, under way or done.
+type fingerprintLoad struct {
+	done chan struct{}
+	// m maps transform.IDHash of a user id to its fingerprint; nil when they could not
+	// be read (every user is then mapped). Set before done is closed.
+	m map[uint64]transform.Fingerprint
+}
+
+// loadFingerprints starts reading the fingerprints the source's current users had when
+// its last run made them.
+func loadFingerprints(ctx context.Context, w *load.Warehouse, source, configHash string, log zerolog.Logger) *fingerprintLoad {
+	l := &fingerprintLoad{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		start := time.Now()
+		m := map[uint64]transform.Fingerprint{}
+		err := w.Fingerprints(ctx, source, Version, configHash, func(id, text string) error {
+			if fp, ok := transform.ParseFingerprint(text); ok {
+				m[transform.IDHash(id)] = fp
+			}
+			return nil
+		})
+		if err != nil {
+			log.Warn().Err(err).Msg("could not read the users' fingerprints; every user is mapped again")
+			return
+		}
+		l.m = m
+		log.Debug().Int("fingerprints", len(m)).Dur("took", time.Since(start)).Msg("fingerprints read")
+	}()
+	return l
+}
+
+// wait waits for the fingerprints and returns them (nil: none could be read).
+func (l *fingerprintLoad) wait(ctx context.Context) (map[uint64]transform.Fingerprint, error) {
+	select {
+	case <-l.done:
+		return l.m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // syncSource extracts one source into staging and merges it. It never returns an
 // error: the outcome, failure included, is the source_runs row it recorded.
 func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger) (load.SourceRun, Phases, error) {
@@ -274,23 +316,15 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	}
 	mapper := transform.Mapper{Source: src.Name, Provider: src.Provider, Region: src.DefaultRegion, Location: loc,
 		Phones: transform.NewPhoneNormalizer(opts.PhoneCache)}
-	// Users listed as the last night saw them are not mapped again.
-	fingerprints := map[uint64]transform.Fingerprint{}
-	err = w.Fingerprints(ctx, src.Name, Version, opts.Config.Hash, func(id, text string) error {
-		if fp, ok := transform.ParseFingerprint(text); ok {
-			fingerprints[transform.IDHash(id)] = fp
-		}
-		return nil
-	})
-	if err != nil {
-		log.Warn().Err(err).Msg("could not read the users' fingerprints; every user is mapped again")
-		fingerprints = nil
-	}
+	// Users listed as the last night saw them are not mapped again. Their fingerprints
+	// are read while the listing starts: providers read groups and teams before users.
+	fingerprints := loadFingerprints(ctx, w, src.Name, opts.Config.Hash, log)
+	defer fingerprints.wait(context.WithoutCancel(ctx)) // never leave the query running
 	sink, err := newStagingSink(dir, mapper, opts.Allocator, runID, run.StartedAt, opts.BatchSize, fingerprints)
 	if err != nil {
 		return fail(err)
 	}
-	log.Info().Int("fingerprints", len(fingerprints)).Msg("extracting")
+	log.Info().Msg("extracting")
 	var bar *sourceProgress
 	if opts.Progress != nil {
 		bar = opts.Progress.track(src.Name, &sink.received, extractor.Stats)
