@@ -2,6 +2,7 @@ package zoomcc
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -281,6 +282,27 @@ func TestQuotaKeepsTheLeastBudgetOfTheLatestSecond(t *testing.T) {
 		q.observe(reply(st.remaining), st.at)
 		if q.remaining != st.want {
 			t.Errorf("after %q at %s: remaining %d, want %d", st.remaining, st.at.Format(time.StampMilli), q.remaining, st.want)
+		}
+	}
+}
+
+func TestPageSizeRefusedOnlyByAValidationErrorOfTheFirstPage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"validation code 300", &extract.APIError{Status: 400, Code: "300", Message: "Validation Failed."}, true},
+		{"a message naming page_size", &extract.APIError{Status: 400, Message: "page_size: The page_size must be between 1 and 100."}, true},
+		{"a missing scope", &extract.APIError{Status: 400, Code: "4711", Message: "Invalid access token, does not contain scopes"}, false},
+		{"a 401", &extract.APIError{Status: 401, Code: "124", Message: "Invalid access token."}, false},
+		{"a listing given up", fmt.Errorf("%w (%w: the next page token kept expiring)", &extract.APIError{Status: 400, Code: "300"}, extract.ErrIncomplete), false},
+		{"a transport error", errors.New("connection reset"), false},
+	}
+	for _, tc := range tests {
+		if got := pageSizeRefused(tc.err); got != tc.want {
+			t.Errorf("%s: pageSizeRefused = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

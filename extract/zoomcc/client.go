@@ -396,15 +396,16 @@ func (c *Client) members(ctx context.Context, l *memberList) error {
 }
 
 // pageSizeRefused reports whether a listing failed on its first page because the API
-// refused its page_size: HTTP 400 naming page_size. A refusal on a later page carries
-// a next_page_token and is a restart (pageTokenRefused), whose failure is
+// refused its page_size: HTTP 400 naming page_size, or Zoom's validation code 300 (the
+// first page's only parameter is page_size). A refusal on a later page carries a
+// next_page_token and is a restart (pageTokenRefused), whose failure is
 // extract.ErrIncomplete.
 func pageSizeRefused(err error) bool {
 	var api *extract.APIError
 	if errors.Is(err, extract.ErrIncomplete) || !errors.As(err, &api) || api.Status != http.StatusBadRequest {
 		return false
 	}
-	return strings.Contains(strings.ToLower(api.Message), "page_size")
+	return api.Code == codeValidation || strings.Contains(strings.ToLower(api.Message), "page_size")
 }
 
 // users pages through GET /contact_center/users and hands every page to sink.
