@@ -13,8 +13,9 @@ import (
 )
 
 // memberWorkers is how many team and queue member lists are read at once. The lists
-// are many (two per team and per queue) and mostly one page each, so one at a time
-// their round trips add up; more at once would only crowd Zoom's per-second quota.
+// are many (two per team and per queue), each read page after page on its own cursor,
+// so one list at a time their round trips add up; more at once would only crowd Zoom's
+// per-second quota.
 const memberWorkers = 4
 
 // quota admits API requests so that those sent at once never outrun Zoom's per-second
