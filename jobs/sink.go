@@ -30,10 +30,10 @@ type stagingSink struct {
 	nStatuses int64
 	// known holds the fingerprints of the source's current users (by transform.IDHash)
 	// as the last run left them: a user listed with the same fingerprint is unchanged,
-	// and only its listing row is staged. They are taken from load when the first users
-	// arrive. fp computes fingerprints; skipped counts the users not mapped again.
+	// and only its listing row is staged. They are taken from load (then nil) when the
+	// first users arrive. fp computes fingerprints; skipped counts the users not mapped
+	// again.
 	load    *fingerprintLoad
-	loaded  bool
 	known   map[uint64]transform.Fingerprint
 	fp      transform.Fingerprinter
 	skipped int64
@@ -94,12 +94,12 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 
 // Users implements extract.Sink.
 func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
-	if !s.loaded && s.load != nil {
+	if s.load != nil {
 		known, err := s.load.wait(ctx)
 		if err != nil {
 			return err
 		}
-		s.known, s.loaded = known, true
+		s.known, s.load = known, nil
 	}
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }()

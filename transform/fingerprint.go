@@ -56,10 +56,7 @@ func (fp *Fingerprinter) Of(u extract.User) Fingerprint {
 	default:
 		b = append(b, 2)
 	}
-	b = binary.AppendUvarint(b, uint64(len(u.Groups)))
-	for _, g := range u.Groups {
-		b = field(field(field(b, g.ID), g.Name), g.Kind)
-	}
+	b = groups(b, u.Groups)
 	b = binary.AppendUvarint(b, uint64(len(u.Phones)))
 	for _, p := range u.Phones {
 		b = field(field(b, p.Raw), p.Kind)
@@ -92,6 +89,15 @@ func field(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// groups appends gs with their number and each one's id, name and kind.
+func groups(b []byte, gs []extract.Group) []byte {
+	b = binary.AppendUvarint(b, uint64(len(gs)))
+	for _, g := range gs {
+		b = field(field(field(b, g.ID), g.Name), g.Kind)
+	}
+	return b
+}
+
 // IDHash is the key under which a user's fingerprint is looked up: a 64-bit hash of
 // the user id. Two ids sharing it can only make a user look changed (its stored
 // fingerprint is another user's, and fingerprints cover the id), never unchanged.
@@ -113,10 +119,7 @@ func (h *rowHasher) hash(r *UserRow) string {
 	} else {
 		b = append(b, 0)
 	}
-	b = binary.AppendUvarint(b, uint64(len(r.Groups)))
-	for _, g := range r.Groups {
-		b = field(field(field(b, g.ID), g.Name), g.Kind)
-	}
+	b = groups(b, r.Groups)
 	b = binary.AppendUvarint(b, uint64(len(r.Phones)))
 	for _, p := range r.Phones {
 		b = field(field(field(field(b, p.Raw), p.E164), p.Extension), p.Kind)

@@ -266,17 +266,17 @@ func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 	// assigned to a queue belongs to it as much as its agents do (GET
 	// /users/{userId}/queues lists both), and one request per user would cost far more.
 	var lists []*memberList
-	for _, t := range teams {
-		g := extract.Group{ID: t.ID, Name: t.Name, Kind: "team"}
+	add := func(collection string, g extract.Group) {
 		for _, role := range []string{keyAgents, keySupervisors} {
-			lists = append(lists, &memberList{path: "/contact_center/teams/" + url.PathEscape(t.ID) + "/" + role, key: role, group: g})
+			path := "/contact_center/" + collection + "/" + url.PathEscape(g.ID) + "/" + role
+			lists = append(lists, &memberList{path: path, key: role, group: g})
 		}
 	}
+	for _, t := range teams {
+		add("teams", extract.Group{ID: t.ID, Name: t.Name, Kind: "team"})
+	}
 	for _, q := range queues {
-		g := extract.Group{ID: q.ID, Name: q.Name, Kind: "queue"}
-		for _, role := range []string{keyAgents, keySupervisors} {
-			lists = append(lists, &memberList{path: "/contact_center/queues/" + url.PathEscape(q.ID) + "/" + role, key: role, group: g})
-		}
+		add("queues", extract.Group{ID: q.ID, Name: q.Name, Kind: "queue"})
 	}
 	if err := c.readMembers(ctx, lists); err != nil {
 		return err
