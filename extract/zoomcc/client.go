@@ -484,9 +484,9 @@ func list[T any](ctx context.Context, c *Client, path string, pageSize int, keys
 }
 
 func listOnce[T any](ctx context.Context, c *Client, path string, pageSize int, keys []string, fn func([]T) error) error {
-	// The pages are fetched one ahead of the items being decoded and handed to fn, so
-	// that a reply's round trip overlaps the work on the previous page; requests stay
-	// sequential, one cursor, as Zoom pages.
+	// The pages are fetched ahead of the items being decoded and handed to fn (one page
+	// waits while the next is requested), so that a reply's round trip overlaps the work
+	// on the previous page; requests stay sequential, one cursor, as Zoom pages.
 	fetchCtx, cancel := context.WithCancel(ctx)
 	pages := make(chan fetchedPage, 1)
 	go fetchPages(fetchCtx, c, path, pageSize, keys, pages)
