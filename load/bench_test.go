@@ -106,3 +106,38 @@ func BenchmarkMerge(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublishSourceOnAWholeLake measures the publishing that follows every merge
+// when the lake already holds every run's files, on a month of nightly status rows.
+func BenchmarkPublishSourceOnAWholeLake(b *testing.B) {
+	const users, nights = 10_000, 30
+	ctx := context.Background()
+	dir := b.TempDir()
+	w, err := load.Open(ctx, filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "lake"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	rows := benchUsers(users, 0)
+	sts := make([]transform.StatusRow, len(rows))
+	for i, u := range rows {
+		sts[i] = transform.StatusRow{Source: "crm", Provider: "close", UserKey: u.UserKey, UserID: u.UserID, Status: "available"}
+	}
+	t0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	for n := 0; n < nights; n++ {
+		runID, at := fmt.Sprintf("r%02d", n), t0.Add(time.Duration(n)*24*time.Hour)
+		run := load.SourceRun{RunID: runID, Source: "crm", Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}
+		if _, err := w.Merge(ctx, run, stage(b, filepath.Join(dir, "stage"), rows, sts, runID, at)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.PublishLake(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := w.PublishSource(ctx, "crm"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -154,51 +154,81 @@ func (w *Warehouse) refreshPeople(ctx context.Context, changes map[string]string
 }
 
 // publishRuns writes the missing users_history and user_status files of the committed
-// runs of source ("" for every source). It returns the sources with committed runs.
+// runs of source ("" for every source). It returns the sources with committed runs. Only
+// the runs whose file is missing are looked up in the warehouse (a run that changed
+// nothing has no users_history file, ever), so a whole lake costs no scan of
+// user_status, which grows by a row per user every night.
 func (w *Warehouse) publishRuns(ctx context.Context, source string) (seen map[string]bool, errs []error) {
-	type sourceRun struct {
-		runID, source  string
-		date           string
-		versions, stat int64
-	}
 	rows, err := w.db.QueryContext(ctx, `
-		SELECT r.run_id, r.source, strftime(r.started_at AT TIME ZONE 'UTC', '%Y-%m-%d'),
-		       (SELECT count(*) FROM users_history h WHERE h.run_id = r.run_id AND h.source = r.source),
-		       (SELECT count(*) FROM user_status s WHERE s.run_id = r.run_id AND s.source = r.source)
-		FROM source_runs r WHERE r.status = 'succeeded' AND ($1 = '' OR r.source = $1) ORDER BY r.started_at`, source)
+		SELECT run_id, source, strftime(started_at AT TIME ZONE 'UTC', '%Y-%m-%d')
+		FROM source_runs WHERE status = 'succeeded' AND ($1 = '' OR source = $1) ORDER BY started_at`, source)
 	if err != nil {
 		return nil, []error{fmt.Errorf("lake: %w", err)}
 	}
-	var runs []sourceRun
+	// missing holds, per table, the run files absent from the lake, in run order.
+	type runFile struct{ runID, source, rel string }
+	tables := [...]struct{ name, columns string }{
+		{"users_history", "* EXCLUDE (source, valid_to, is_current)"},
+		{"user_status", "* EXCLUDE (source)"},
+	}
+	var missing [len(tables)][]runFile
+	seen = map[string]bool{}
 	for rows.Next() {
-		var r sourceRun
-		if err := rows.Scan(&r.runID, &r.source, &r.date, &r.versions, &r.stat); err != nil {
+		var r runFile
+		var date string
+		if err := rows.Scan(&r.runID, &r.source, &date); err != nil {
 			rows.Close()
 			return nil, []error{fmt.Errorf("lake: %w", err)}
 		}
-		runs = append(runs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, []error{fmt.Errorf("lake: %w", err)}
-	}
-	seen = map[string]bool{}
-	for _, r := range runs {
 		seen[r.source] = true
 		if !validPartition.MatchString(r.source) {
 			errs = append(errs, fmt.Errorf("lake: source name %q is not a valid partition value", r.source))
 			continue
 		}
-		where := fmt.Sprintf("run_id = %s AND source = %s", lit(r.runID), lit(r.source))
-		if r.versions > 0 {
-			_, err := w.publish(ctx, filepath.Join("users_history", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
-				"SELECT * EXCLUDE (source, valid_to, is_current) FROM users_history WHERE "+where)
-			errs = append(errs, err)
+		for i, t := range tables {
+			r.rel = filepath.Join(t.name, "source="+r.source, "run_date="+date, r.runID+".parquet")
+			if _, err := os.Stat(filepath.Join(w.Lake, r.rel)); err != nil {
+				missing[i] = append(missing[i], r)
+			}
 		}
-		if r.stat > 0 {
-			_, err := w.publish(ctx, filepath.Join("user_status", "source="+r.source, "run_date="+r.date, r.runID+".parquet"),
-				"SELECT * EXCLUDE (source) FROM user_status WHERE "+where)
-			errs = append(errs, err)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, []error{fmt.Errorf("lake: %w", err)}
+	}
+	for i, t := range tables {
+		if len(missing[i]) == 0 {
+			continue
+		}
+		ids := make([]string, len(missing[i]))
+		for j, r := range missing[i] {
+			ids[j] = lit(r.runID)
+		}
+		// A run without rows in the table gets no file.
+		filled := map[[2]string]bool{}
+		rows, err := w.db.QueryContext(ctx, "SELECT DISTINCT run_id, source FROM "+t.name+" WHERE run_id IN ("+strings.Join(ids, ", ")+")")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lake: %w", err))
+			continue
+		}
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				errs = append(errs, fmt.Errorf("lake: %w", err))
+				break
+			}
+			filled[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("lake: %w", err))
+			continue
+		}
+		for _, r := range missing[i] {
+			if filled[[2]string{r.runID, r.source}] {
+				errs = append(errs, w.replace(ctx, r.rel, fmt.Sprintf("SELECT %s FROM %s WHERE run_id = %s AND source = %s",
+					t.columns, t.name, lit(r.runID), lit(r.source))))
+			}
 		}
 	}
 	return seen, errs

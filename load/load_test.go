@@ -32,7 +32,7 @@ func rowFingerprint(t testing.TB, u transform.UserRow) string {
 }
 
 // stage writes users (and statuses) of one run to staging files and returns them.
-func stage(t *testing.T, dir string, users []transform.UserRow, statuses []transform.StatusRow, runID string, at time.Time) load.Staged {
+func stage(t testing.TB, dir string, users []transform.UserRow, statuses []transform.StatusRow, runID string, at time.Time) load.Staged {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-etl/roster/load"
 	"github.com/roster-etl/roster/transform"
 )
 
@@ -78,6 +79,71 @@ func TestLakeSnapshotsAreRewrittenOnlyWhenTheyDoNotReflectTheLatestChange(t *tes
 	merge(t, w, "r3", day(3), []transform.UserRow{user("a", "a@x.io", "superuser", "g2"), user("b", "b@x.io", "admin")})
 	if err := w.PublishLake(ctx, []string{}); err != nil {
 		t.Fatal(err)
+	}
+	assertLakeMatches(t, w)
+}
+
+func TestRunFilesMissingFromTheLakeAreWrittenAgainAndNoOthers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openWarehouse(t)
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	night := func(runID string, at time.Time, users ...transform.UserRow) {
+		t.Helper()
+		var sts []transform.StatusRow
+		for _, u := range users {
+			sts = append(sts, transform.StatusRow{Source: "crm", Provider: "close", UserKey: u.UserKey, UserID: u.UserID, Status: "available"})
+		}
+		run := load.SourceRun{RunID: runID, Source: "crm", Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}
+		if _, err := w.Merge(ctx, run, stage(t, t.TempDir(), users, sts, runID, at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := user("a", "a@x.io", "user", "g1"), user("b", "b@x.io", "admin")
+	night("r0", d0, a, b)
+	night("r1", d0.Add(24*time.Hour), a, b) // changes nothing: no users_history file
+	night("r2", d0.Add(48*time.Hour), user("a", "a@x.io", "superuser", "g2"))
+	if err := w.PublishLake(ctx, []string{}); err != nil {
+		t.Fatal(err)
+	}
+	file := func(table, day, run string) string {
+		return filepath.Join(w.Lake, table, "source=crm", "run_date=2026-01-"+day, run+".parquet")
+	}
+	kept := map[string]os.FileInfo{}
+	for _, p := range []string{file("users_history", "05", "r0"), file("user_status", "05", "r0"), file("user_status", "06", "r1"), file("user_status", "07", "r2")} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept[p] = st
+	}
+	if _, err := os.Stat(file("users_history", "06", "r1")); !os.IsNotExist(err) {
+		t.Fatalf("a run that changed nothing has a users_history file: %v", err)
+	}
+	lost := []string{file("users_history", "07", "r2"), file("user_status", "05", "r0")}
+	for _, p := range lost {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delete(kept, lost[1])
+
+	if err := w.PublishSource(ctx, "crm"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range lost {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was not written again: %v", p, err)
+		}
+	}
+	for p, st := range kept {
+		now, err := os.Stat(p)
+		if err != nil || !os.SameFile(now, st) {
+			t.Errorf("%s was rewritten although it was there (%v)", p, err)
+		}
+	}
+	if _, err := os.Stat(file("users_history", "06", "r1")); !os.IsNotExist(err) {
+		t.Errorf("a run that changed nothing got a users_history file: %v", err)
 	}
 	assertLakeMatches(t, w)
 }
