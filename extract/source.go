@@ -73,6 +73,12 @@ type User struct {
 	Extra map[string]json.RawMessage
 	// Fields lists the field names the provider returned for this user (schema drift).
 	Fields []string
+	// Fingerprint, when not zero, is the provider's RawFingerprinter sum of the user's
+	// raw object and context; the sink keeps it instead of hashing the decoded fields.
+	Fingerprint [16]byte
+	// Unchanged means the sink recognized Fingerprint (see Recognizer): only ID, Fields
+	// and Fingerprint are set, and the user is not mapped again.
+	Unchanged bool
 }
 
 // Group is a membership of a user in a provider group-like entity.

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -92,14 +93,31 @@ func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, r
 	}, nil
 }
 
-// Users implements extract.Sink.
-func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
+// takeFingerprints waits for the fingerprints of the last run, once.
+func (s *stagingSink) takeFingerprints(ctx context.Context) error {
 	if s.load != nil {
 		known, err := s.load.wait(ctx)
 		if err != nil {
 			return err
 		}
 		s.known, s.load = known, nil
+	}
+	return nil
+}
+
+// Recognize implements extract.Recognizer.
+func (s *stagingSink) Recognize(ctx context.Context, id string, fp [16]byte) (bool, error) {
+	if err := s.takeFingerprints(ctx); err != nil {
+		return false, err
+	}
+	old, ok := s.known[transform.IDHash(id)]
+	return ok && old == transform.Fingerprint(fp), nil
+}
+
+// Users implements extract.Sink.
+func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
+	if err := s.takeFingerprints(ctx); err != nil {
+		return err
 	}
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }()
@@ -111,7 +129,10 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 				s.fields[overflowField]++
 			}
 		}
-		fp := s.fp.Of(u)
+		fp := transform.Fingerprint(u.Fingerprint)
+		if fp == (transform.Fingerprint{}) {
+			fp = s.fp.Of(u)
+		}
 		fps := fp.String()
 		s.lb.Append(transform.UserKey(s.mapper.Source, u.ID), u.ID, s.seq, fps)
 		id := transform.IDHash(u.ID)
@@ -122,6 +143,8 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 		}
 		if old, ok := s.known[id]; ok && old == fp {
 			s.skipped++
+		} else if u.Unchanged {
+			return fmt.Errorf("user %q was handed over as unchanged, but its fingerprint is not the one the last run left", u.ID)
 		} else {
 			row := s.mapper.User(u)
 			row.Fingerprint = fps

@@ -246,10 +246,11 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 // across pages: offset paging may repeat a user, and the loader counts that.
 func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
 	const path = "/user/"
-	emit := func(objects []map[string]json.RawMessage) error {
+	rec, _ := sink.(extract.Recognizer)
+	emit := func(objects []json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
-		for _, obj := range objects {
-			u, err := dir.user(obj)
+		for _, raw := range objects {
+			u, err := dir.rawUser(ctx, raw, rec)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -260,11 +261,11 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 		}
 		return nil
 	}
-	err := list(ctx, c, path, c.userPage, userObjectID, emit)
+	err := list(ctx, c, path, c.userPage, rawObjectID, emit)
 	if c.userPage > DefaultPageSize && limitRefused(err) {
 		// Refused on its first page: nothing reached the sink. The cap may be
 		// DefaultPageSize itself, so the overlapping requests stay within it too.
-		err = listUpTo(ctx, c, path, DefaultPageSize, DefaultPageSize, userObjectID, emit)
+		err = listUpTo(ctx, c, path, DefaultPageSize, DefaultPageSize, rawObjectID, emit)
 	}
 	return err
 }
@@ -330,12 +331,14 @@ func availabilityStatus(a availability) (extract.Status, error) {
 	return extract.Status{UserID: a.UserID, Status: status, OnCall: &onCall, Channels: a.Channels}, nil
 }
 
-// userObjectID is the id of a raw user object ("" when it has none).
-func userObjectID(obj map[string]json.RawMessage) string {
+// rawObjectID is the id of a raw user object ("" when it has none or is no object).
+func rawObjectID(raw json.RawMessage) string {
 	var id string
-	if gojson.Unmarshal(obj[fieldID], &id) != nil {
-		return ""
-	}
+	_ = extract.Members(raw, func(name string, value []byte) {
+		if name == fieldID && (!decodeString(value, &id) || string(value) == "null") {
+			id = ""
+		}
+	})
 	return id
 }
 
@@ -453,6 +456,9 @@ type directory struct {
 	active    map[string]bool       // user id -> the membership is active
 	roleNames map[string]string
 	groups    map[string][]extract.Group
+	// fp and ctx hash raw users with their context (rawUser).
+	fp  extract.RawFingerprinter
+	ctx []byte
 }
 
 func newDirectory(org organization, roleNames map[string]string, groups map[string][]extract.Group) *directory {
@@ -471,6 +477,48 @@ func newDirectory(org organization, roleNames map[string]string, groups map[stri
 		d.active[m.userID()] = true
 	}
 	return d
+}
+
+// rawUser maps one raw user object. With rec, the object is hashed with its context
+// first, and a user rec recognizes is handed over unchanged without being decoded.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, error) {
+	var fp [16]byte
+	var id string
+	if rec != nil {
+		names, idRaw, err := extract.MemberNames(raw, fieldID)
+		if err == nil && decodeString(idRaw, &id) && id != "" {
+			fp = d.fp.Sum(raw, d.context(id))
+			known, err := rec.Recognize(ctx, id, fp)
+			if err != nil {
+				return extract.User{}, err
+			}
+			if known {
+				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, nil
+			}
+		}
+	}
+	var obj map[string]json.RawMessage
+	if err := gojson.Unmarshal(raw, &obj); err != nil {
+		return extract.User{}, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
+	}
+	u, err := d.user(obj)
+	if err == nil && id != "" && u.ID == id {
+		u.Fingerprint = fp
+	}
+	return u, err
+}
+
+// context is everything user merges into the object of the user id from other replies:
+// the organization, the user's membership and role name, and its groups.
+func (d *directory) context(id string) string {
+	b := d.ctx[:0]
+	m, member := d.members[id]
+	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, member, m.RoleID, d.active[id], d.roleNames[m.RoleID])
+	for _, g := range d.groups[id] {
+		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
+	}
+	d.ctx = b
+	return string(b)
 }
 
 // user maps one user object. Fields with a column of their own are picked when they are

@@ -855,3 +855,74 @@ func TestNewValidatesConfig(t *testing.T) {
 		})
 	}
 }
+
+// recognizingSink is a recordingSink that recognizes the fingerprints in known.
+type recognizingSink struct {
+	recordingSink
+	known map[string][16]byte
+}
+
+func (s *recognizingSink) Recognize(_ context.Context, id string, fp [16]byte) (bool, error) {
+	old, ok := s.known[id]
+	return ok && old == fp, nil
+}
+
+func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrContextChanged(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(a *testAPI)
+		changed []string
+	}{
+		{"nothing changed", func(*testAPI) {}, nil},
+		{"a user's own field", func(a *testAPI) { a.users[0]["email"] = "ada@new.test" }, []string{"user_admin"}},
+		{"a membership's role", func(a *testAPI) { a.memberships[0]["role_id"] = "superuser" }, []string{"user_admin"}},
+		{"a custom role's name", func(a *testAPI) { a.roles[1]["name"] = "Key Account Manager" }, []string{"user_custom"}},
+		{"a membership made inactive", func(a *testAPI) {
+			a.inactive = append(a.inactive, a.memberships[1])
+			a.memberships = a.memberships[:1]
+		}, []string{"user_custom"}},
+		{"a group's name", func(a *testAPI) { a.groups[1].name = "Care" }, []string{"user_custom", "user_gone"}},
+		{"a group's members", func(a *testAPI) { a.groups[0].members = append(a.groups[0].members, "user_left") }, []string{"user_left"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := directoryAPI()
+			c, _ := setup(t, api, close.Config{})
+			plain, first := &recordingSink{}, &recognizingSink{}
+			if err := errors.Join(c.Extract(context.Background(), plain), c.Extract(context.Background(), first)); err != nil {
+				t.Fatal(err)
+			}
+			known := map[string][16]byte{}
+			for i, u := range first.users() {
+				if u.Unchanged || u.Fingerprint == ([16]byte{}) {
+					t.Fatalf("first listing: %s unchanged %v, fingerprint %x", u.ID, u.Unchanged, u.Fingerprint)
+				}
+				known[u.ID] = u.Fingerprint
+				u.Fingerprint = [16]byte{}
+				if want := plain.users()[i]; !reflect.DeepEqual(u, want) {
+					t.Errorf("with a recognizer %s maps to\n%s\nwithout\n%s", u.ID, describe(u), describe(want))
+				}
+			}
+			tc.change(api)
+			second := &recognizingSink{known: known}
+			if err := c.Extract(context.Background(), second); err != nil {
+				t.Fatal(err)
+			}
+			var changed []string
+			for i, u := range second.users() {
+				if !u.Unchanged {
+					changed = append(changed, u.ID)
+					continue
+				}
+				if want := first.users()[i]; u.ID != want.ID || !slices.Equal(u.Fields, want.Fields) || u.Fingerprint != known[u.ID] || u.Email != "" {
+					t.Errorf("unchanged %s: fields %q fingerprint %x, want %q %x and nothing decoded", u.ID, u.Fields, u.Fingerprint, want.Fields, known[u.ID])
+				}
+			}
+			if !slices.Equal(changed, tc.changed) {
+				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
+			}
+		})
+	}
+}
