@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	gojson "github.com/goccy/go-json"
@@ -153,6 +154,16 @@ type teamIndex map[string]string
 // title.
 func (t teamIndex) id(title string) string { return t[strings.TrimSpace(title)] }
 
+// digest is the index as text, the context of every user (see extract.RawFingerprinter).
+func (t teamIndex) digest() string {
+	pairs := make([]string, 0, len(t))
+	for title, id := range t {
+		pairs = append(pairs, strconv.Quote(title)+"="+strconv.Quote(id))
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
+}
+
 // teams reads get_user_groups. A reply without data means the account has no teams.
 func (c *Client) teams(ctx context.Context) (teamIndex, error) {
 	body, op, err := c.call(ctx, actionUserGroups)
@@ -211,17 +222,7 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 		return nil
 	}
 	var failed error // a user the mapping refused, or the sink's error
-	present, err := eachItem(body, func(dec *gojson.Decoder) error {
-		var obj map[string]json.RawMessage
-		if err := dec.Decode(&obj); err != nil {
-			return err
-		}
-		n++
-		u, err := c.user(obj, teams)
-		if err != nil {
-			failed = c.fail(op, err)
-			return failed
-		}
+	add := func(u extract.User) error {
 		users = append(users, u)
 		// The first suspectedCap users are held back: a reply of exactly that many is
 		// refused, and then nothing of it has reached the sink.
@@ -232,6 +233,47 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 			}
 		}
 		return nil
+	}
+	rec, _ := sink.(extract.Recognizer)
+	var fp extract.RawFingerprinter
+	teamsDigest := teams.digest()
+	present, err := eachItem(body, func(dec *gojson.Decoder) error {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		n++
+		var sum [16]byte
+		var id string
+		if rec != nil {
+			// A user the sink recognizes is not decoded: the same bytes in the same
+			// account with the same teams map to the same user.
+			names, idRaw, err := extract.MemberNames(raw, fieldID)
+			if id, _ = idText(idRaw); err == nil && id != "" {
+				sum = fp.Sum(raw, c.account, teamsDigest)
+				known, err := rec.Recognize(ctx, id, sum)
+				if err != nil {
+					failed = c.fail("sink users", err)
+					return failed
+				}
+				if known {
+					return add(extract.User{ID: id, Fields: names, Fingerprint: sum, Unchanged: true})
+				}
+			}
+		}
+		var obj map[string]json.RawMessage
+		if err := gojson.Unmarshal(raw, &obj); err != nil {
+			return err
+		}
+		u, err := c.user(obj, teams)
+		if err != nil {
+			failed = c.fail(op, err)
+			return failed
+		}
+		if id != "" && u.ID == id {
+			u.Fingerprint = sum
+		}
+		return add(u)
 	})
 	switch {
 	case failed != nil:
