@@ -31,13 +31,43 @@ type RawFingerprinter struct{ buf []byte }
 // bytes as a fingerprint of decoded fields.
 const rawDomain = "roster raw user 1\x00"
 
-// Sum returns the fingerprint of raw with context, each part length-prefixed.
-func (f *RawFingerprinter) Sum(raw []byte, context ...string) [16]byte {
+// Object reads the raw user object without decoding it: its distinct member names,
+// sorted (the user's field list); the raw value of the last member named pick[i], in
+// picked[i] (nil when absent); and a digest of its members in order, names and values,
+// for Sum. Members named in volatile (a presence that goes to the status, not to the
+// user) are left out of the digest, so that a change of theirs alone does not make the
+// user look changed.
+func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []string, picked [][]byte, digest [16]byte, err error) {
+	b := f.buf[:0]
+	picked = make([][]byte, len(pick))
+	err = Members(raw, func(name string, value []byte) {
+		names = append(names, name)
+		if i := slices.Index(pick, name); i >= 0 {
+			picked[i] = value
+		}
+		if slices.Contains(volatile, name) {
+			return
+		}
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, value...)
+	})
+	f.buf = b
+	if err != nil {
+		return nil, nil, digest, err
+	}
+	slices.Sort(names)
+	return slices.Compact(names), picked, xxh3.Hash128(b).Bytes(), nil
+}
+
+// Sum is the fingerprint of a user: the digest of its object (Object) with its
+// context, each part length-prefixed.
+func (f *RawFingerprinter) Sum(digest [16]byte, related ...string) [16]byte {
 	b := append(f.buf[:0], rawDomain...)
-	b = binary.AppendUvarint(b, uint64(len(raw)))
-	b = append(b, raw...)
-	b = binary.AppendUvarint(b, uint64(len(context)))
-	for _, c := range context {
+	b = append(b, digest[:]...)
+	b = binary.AppendUvarint(b, uint64(len(related)))
+	for _, c := range related {
 		b = binary.AppendUvarint(b, uint64(len(c)))
 		b = append(b, c...)
 	}
@@ -96,19 +126,6 @@ func Members(raw []byte, fn func(name string, value []byte)) error {
 			return errors.New("object members not separated by commas")
 		}
 	}
-}
-
-// MemberNames returns the distinct member names of the object raw, sorted, and the
-// raw value of the last member called id ("" for none): a user's field list and id.
-func MemberNames(raw []byte, id string) (names []string, idValue []byte, err error) {
-	err = Members(raw, func(name string, value []byte) {
-		names = append(names, name)
-		if name == id {
-			idValue = value
-		}
-	})
-	slices.Sort(names)
-	return slices.Compact(names), idValue, err
 }
 
 func trailing(raw []byte, i int) error {

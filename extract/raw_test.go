@@ -44,31 +44,52 @@ func TestMembersRefusesWhatIsNotOneObject(t *testing.T) {
 	}
 }
 
-func TestMemberNamesAreSortedDistinctAndTheLastIDWins(t *testing.T) {
+func TestObjectNamesAreSortedDistinctAndTheLastPickWins(t *testing.T) {
 	t.Parallel()
-	names, id, err := extract.MemberNames([]byte(`{"z":1,"id":"a","b":2,"id":"b"}`), "id")
-	if err != nil || !slices.Equal(names, []string{"b", "id", "z"}) || string(id) != `"b"` {
-		t.Errorf("got %q, %s, %v", names, id, err)
+	var f extract.RawFingerprinter
+	names, picked, _, err := f.Object([]byte(`{"z":1,"id":"a","b":2,"id":"b"}`), []string{"id", "status", "z"}, nil)
+	if err != nil || !slices.Equal(names, []string{"b", "id", "z"}) || string(picked[0]) != `"b"` || picked[1] != nil || string(picked[2]) != "1" {
+		t.Errorf("got %q, %q, %v", names, picked, err)
+	}
+	if _, _, _, err := f.Object([]byte(`["id"]`), []string{"id"}, nil); err == nil {
+		t.Error("a list was read as an object")
 	}
 }
 
-func TestRawFingerprintsDependOnBytesAndEveryContextPart(t *testing.T) {
+func TestFingerprintsDependOnEveryMemberAndContextPartButNoVolatileOne(t *testing.T) {
 	t.Parallel()
 	var f extract.RawFingerprinter
-	base := f.Sum([]byte(`{"id":"a"}`), "org", "role")
-	for name, got := range map[string][16]byte{
-		"other bytes":          f.Sum([]byte(`{"id":"b"}`), "org", "role"),
-		"other context":        f.Sum([]byte(`{"id":"a"}`), "org", "admin"),
-		"context parts joined": f.Sum([]byte(`{"id":"a"}`), "orgrole"),
-		"context moved":        f.Sum([]byte(`{"id":"a"}`), "", "orgrole"),
-		"no context":           f.Sum([]byte(`{"id":"a"}`)),
-	} {
-		if got == base {
-			t.Errorf("%s: same fingerprint", name)
+	volatile := []string{"status"}
+	sum := func(raw string, related ...string) [16]byte {
+		t.Helper()
+		_, _, digest, err := f.Object([]byte(raw), nil, volatile)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return f.Sum(digest, related...)
 	}
-	if again := f.Sum([]byte(`{"id":"a"}`), "org", "role"); again != base {
-		t.Error("the same input gave another fingerprint")
+	base := sum(`{"id":"a","n":1,"status":"on"}`, "org", "role")
+	for name, tc := range map[string]struct {
+		got  [16]byte
+		same bool
+	}{
+		"the same object":         {sum(`{"id":"a","n":1,"status":"on"}`, "org", "role"), true},
+		"spaces between members":  {sum(` { "id" : "a", "n":1 ,"status":"on"}`, "org", "role"), true},
+		"a volatile member":       {sum(`{"id":"a","n":1,"status":"off"}`, "org", "role"), true},
+		"a volatile member gone":  {sum(`{"id":"a","n":1}`, "org", "role"), true},
+		"another value":           {sum(`{"id":"a","n":2,"status":"on"}`, "org", "role"), false},
+		"another value's spacing": {sum(`{"id":"a","n":[1, 2],"status":"on"}`, "org", "role"), false},
+		"another name":            {sum(`{"id":"a","m":1,"status":"on"}`, "org", "role"), false},
+		"members reordered":       {sum(`{"n":1,"id":"a","status":"on"}`, "org", "role"), false},
+		"a member repeated":       {sum(`{"id":"a","n":1,"n":1,"status":"on"}`, "org", "role"), false},
+		"another context":         {sum(`{"id":"a","n":1,"status":"on"}`, "org", "admin"), false},
+		"context parts joined":    {sum(`{"id":"a","n":1,"status":"on"}`, "orgrole"), false},
+		"context moved":           {sum(`{"id":"a","n":1,"status":"on"}`, "", "orgrole"), false},
+		"no context":              {sum(`{"id":"a","n":1,"status":"on"}`), false},
+	} {
+		if (tc.got == base) != tc.same {
+			t.Errorf("%s: same fingerprint %v, want %v", name, tc.got == base, tc.same)
+		}
 	}
 }
 

@@ -485,9 +485,9 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extrac
 	var fp [16]byte
 	var id string
 	if rec != nil {
-		names, idRaw, err := extract.MemberNames(raw, fieldID)
-		if err == nil && decodeString(idRaw, &id) && id != "" {
-			fp = d.fp.Sum(raw, d.context(id))
+		names, picked, digest, err := d.fp.Object(raw, []string{fieldID}, nil)
+		if err == nil && decodeString(picked[0], &id) && id != "" {
+			fp = d.fp.Sum(digest, d.context(id))
 			known, err := rec.Recognize(ctx, id, fp)
 			if err != nil {
 				return extract.User{}, err

@@ -336,15 +336,16 @@ func (c *Client) readGroups(ctx context.Context) (map[string][]extract.Group, er
 // non-empty reason when the listing's count did not add up and it should start over.
 func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sink) (string, error) {
 	seen := make(map[string]bool)
+	rec, _ := sink.(extract.Recognizer)
 	total, err := c.list(ctx, "get.employees", nil, true, func(raw json.RawMessage) error {
-		var objects []map[string]json.RawMessage
+		var objects []json.RawMessage
 		if err := decodeItems(raw, &objects); err != nil {
 			return err
 		}
 		users := make([]extract.User, 0, len(objects))
 		statuses := make([]extract.Status, 0, len(objects))
 		for _, obj := range objects {
-			u, st, err := dir.user(obj)
+			u, st, err := dir.rawUser(ctx, obj, rec)
 			if err != nil {
 				return err
 			}
@@ -622,6 +623,62 @@ type directory struct {
 	accountID string
 	statuses  map[string]statusObject    // status id -> status
 	groups    map[string][]extract.Group // employee id -> groups from get.group_employees
+	// fp and ctx hash raw employees with their context (rawUser).
+	fp  extract.RawFingerprinter
+	ctx []byte
+}
+
+// employeePicks are the members rawUser reads of an object it does not decode: the id
+// and the status, which is left out of the fingerprint (statusFields).
+var (
+	employeePicks = []string{fieldID, fieldStatus, fieldStatusID}
+	statusFields  = employeePicks[1:]
+)
+
+// rawUser maps one raw employee object and its status. With rec, the object (status
+// left out) is hashed with its context first, and an employee rec recognizes is handed
+// over unchanged without being decoded; its status is read from its status fields alone.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, *extract.Status, error) {
+	var fp [16]byte
+	var id string
+	if rec != nil {
+		names, picked, digest, err := d.fp.Object(raw, employeePicks, statusFields)
+		if err == nil {
+			id = idText(picked[0])
+		}
+		if id != "" {
+			fp = d.fp.Sum(digest, d.context(id))
+			known, err := rec.Recognize(ctx, id, fp)
+			if err != nil {
+				return extract.User{}, nil, err
+			}
+			if known {
+				var status string
+				decodeString(picked[1], &status)
+				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, d.status(id, status, idText(picked[2])), nil
+			}
+		}
+	}
+	var obj map[string]json.RawMessage
+	if err := gojson.Unmarshal(raw, &obj); err != nil {
+		return extract.User{}, nil, fmt.Errorf("employee: %w", err)
+	}
+	u, st, err := d.user(obj)
+	if err == nil && id != "" && u.ID == id {
+		u.Fingerprint = fp
+	}
+	return u, st, err
+}
+
+// context is everything user merges into the object of the employee id from other
+// replies: the account and the employee's groups from get.group_employees.
+func (d *directory) context(id string) string {
+	b := fmt.Appendf(d.ctx[:0], "%q", d.accountID)
+	for _, g := range d.groups[id] {
+		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
+	}
+	d.ctx = b
+	return string(b)
 }
 
 // user maps one employee object and its status. Fields with a column are picked when
@@ -695,6 +752,12 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 		u.Extra = nil
 	}
 
+	return u, d.status(u.ID, status, statusID), nil
+}
+
+// status is the status of the employee id from its status fields' text, or nil when
+// they report none.
+func (d *directory) status(id, status, statusID string) *extract.Status {
 	raw := status
 	if statusID != "" {
 		if s, ok := d.statuses[statusID]; ok {
@@ -709,9 +772,9 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 		}
 	}
 	if raw == "" {
-		return u, nil, nil
+		return nil
 	}
-	return u, &extract.Status{UserID: u.ID, Status: raw}, nil
+	return &extract.Status{UserID: id, Status: raw}
 }
 
 // employeeGroups maps groups[] ({group_id, group_name}) to groups of kind "group".

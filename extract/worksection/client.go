@@ -248,9 +248,12 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 		if rec != nil {
 			// A user the sink recognizes is not decoded: the same bytes in the same
 			// account with the same teams map to the same user.
-			names, idRaw, err := extract.MemberNames(raw, fieldID)
-			if id, _ = idText(idRaw); err == nil && id != "" {
-				sum = fp.Sum(raw, c.account, teamsDigest)
+			names, picked, digest, err := fp.Object(raw, []string{fieldID}, nil)
+			if err == nil {
+				id, _ = idText(picked[0])
+			}
+			if id != "" {
+				sum = fp.Sum(digest, c.account, teamsDigest)
 				known, err := rec.Recognize(ctx, id, sum)
 				if err != nil {
 					failed = c.fail("sink users", err)

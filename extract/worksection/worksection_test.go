@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/extract/extracttest"
 	"github.com/roster-etl/roster/extract/worksection"
 )
 
@@ -890,17 +891,6 @@ func TestAccountIDIsTheAccountHost(t *testing.T) {
 	}
 }
 
-// recognizingSink is a recordingSink that recognizes the fingerprints in known.
-type recognizingSink struct {
-	recordingSink
-	known map[string][16]byte
-}
-
-func (s *recognizingSink) Recognize(_ context.Context, id string, fp [16]byte) (bool, error) {
-	old, ok := s.known[id]
-	return ok && old == fp, nil
-}
-
 func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrTeamsChanged(t *testing.T) {
 	t.Parallel()
 	everyone := []string{"101", "102", "103", "104", "105", "106"}
@@ -920,37 +910,8 @@ func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrTeamsChanged(t *t
 			t.Parallel()
 			api := directoryAPI()
 			c, _ := setup(t, api, worksection.Config{})
-			plain, first := &recordingSink{}, &recognizingSink{}
-			if err := errors.Join(c.Extract(context.Background(), plain), c.Extract(context.Background(), first)); err != nil {
-				t.Fatal(err)
-			}
-			known := map[string][16]byte{}
-			for i, u := range first.users() {
-				if u.Unchanged || u.Fingerprint == ([16]byte{}) {
-					t.Fatalf("first listing: %s unchanged %v, fingerprint %x", u.ID, u.Unchanged, u.Fingerprint)
-				}
-				known[u.ID] = u.Fingerprint
-				u.Fingerprint = [16]byte{}
-				if want := plain.users()[i]; !reflect.DeepEqual(u, want) {
-					t.Errorf("with a recognizer %s maps to\n%s\nwithout\n%s", u.ID, describe(u), describe(want))
-				}
-			}
-			tc.change(api)
-			second := &recognizingSink{known: known}
-			if err := c.Extract(context.Background(), second); err != nil {
-				t.Fatal(err)
-			}
-			var changed []string
-			for i, u := range second.users() {
-				if !u.Unchanged {
-					changed = append(changed, u.ID)
-					continue
-				}
-				if want := first.users()[i]; u.ID != want.ID || !slices.Equal(u.Fields, want.Fields) || u.Fingerprint != known[u.ID] || u.Email != "" {
-					t.Errorf("unchanged %s: fields %q fingerprint %x, want %q %x and nothing decoded", u.ID, u.Fields, u.Fingerprint, want.Fields, known[u.ID])
-				}
-			}
-			if !slices.Equal(changed, tc.changed) {
+			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
 				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
 			}
 		})

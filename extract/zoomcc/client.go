@@ -412,11 +412,12 @@ func pageSizeRefused(err error) bool {
 func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
 	const path = "/contact_center/users"
 	total := 0
-	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []map[string]json.RawMessage) error {
+	rec, _ := sink.(extract.Recognizer)
+	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
 		statuses := make([]extract.Status, 0, len(objects))
-		for _, obj := range objects {
-			u, st, err := dir.user(obj)
+		for _, raw := range objects {
+			u, st, err := dir.rawUser(ctx, raw, rec)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -753,6 +754,61 @@ func (c *Client) KnownFields() []string {
 type directory struct {
 	accountID string
 	groups    map[string][]extract.Group // user id -> teams, then queues, in listing order
+	// fp and ctx hash raw users with their context (rawUser).
+	fp  extract.RawFingerprinter
+	ctx []byte
+}
+
+// userPicks are the members rawUser reads of an object it does not decode: the id and
+// the presence, which is left out of the fingerprint (statusFields).
+var (
+	userPicks    = []string{fieldUserID, fieldStatusID, fieldStatusName, fieldSubStatusID, fieldSubStatusName}
+	statusFields = userPicks[1:]
+)
+
+// rawUser maps one raw user object and its presence. With rec, the object (presence
+// left out) is hashed with its context first, and a user rec recognizes is handed over
+// unchanged without being decoded; its presence is read from its status fields alone.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, *extract.Status, error) {
+	var fp [16]byte
+	var id string
+	if rec != nil {
+		names, picked, digest, err := d.fp.Object(raw, userPicks, statusFields)
+		if err == nil && decodeString(picked[0], &id) && strings.TrimSpace(id) != "" {
+			fp = d.fp.Sum(digest, d.context(id))
+			known, err := rec.Recognize(ctx, id, fp)
+			if err != nil {
+				return extract.User{}, nil, err
+			}
+			if known {
+				var st [4]string
+				for i := range st {
+					statusText(picked[i+1], &st[i])
+				}
+				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, presence(id, st[0], st[1], st[2], st[3]), nil
+			}
+		}
+	}
+	var obj map[string]json.RawMessage
+	if err := gojson.Unmarshal(raw, &obj); err != nil {
+		return extract.User{}, nil, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
+	}
+	u, st, err := d.user(obj)
+	if err == nil && id != "" && u.ID == id {
+		u.Fingerprint = fp
+	}
+	return u, st, err
+}
+
+// context is everything user merges into the object of the user id from other replies:
+// the account and the user's teams and queues.
+func (d *directory) context(id string) string {
+	b := fmt.Appendf(d.ctx[:0], "%q", d.accountID)
+	for _, g := range d.groups[id] {
+		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
+	}
+	d.ctx = b
+	return string(b)
 }
 
 // addGroup adds g to a user's groups once.
@@ -848,15 +904,20 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 		u.Groups = slices.Insert(u.Groups, at, region)
 	}
 
+	return u, presence(u.ID, statusID, statusName, subStatusID, subStatusName), nil
+}
+
+// presence is the status of the user id from the text of its status fields, or nil when
+// it reports none.
+func presence(id, statusID, statusName, subStatusID, subStatusName string) *extract.Status {
 	if statusName == "" {
 		statusName = defaultStatusNames[statusID]
 	}
 	if statusName == "" && statusID == "" {
-		return u, nil, nil // no presence reported
+		return nil // no presence reported
 	}
 	onCall := strings.EqualFold(statusName, statusOccupied)
-	st := &extract.Status{UserID: u.ID, Status: statusName, SubStatus: subStatusName, OnCall: &onCall}
-	return u, st, nil
+	return &extract.Status{UserID: id, Status: statusName, SubStatus: subStatusName, OnCall: &onCall}
 }
 
 // statusText sets *dst from a status field: a string, or a number (ids are documented as

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/extract/extracttest"
 	"github.com/roster-etl/roster/extract/zoomcc"
 )
 
@@ -1030,5 +1031,39 @@ func TestASinkFailureStopsTheListing(t *testing.T) {
 	}
 	if got := len(sink.users()); got != 1 {
 		t.Errorf("%d users reached the sink, want the first page's 1", got)
+	}
+}
+
+func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrGroupsChanged(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(a *testAPI)
+		changed []string
+	}{
+		{"nothing changed", func(*testAPI) {}, nil},
+		{"a user's own field", func(a *testAPI) { a.users[2]["user_email"] = "kim@new.test" }, []string{"u_kim"}},
+		{"a presence alone", func(a *testAPI) {
+			a.users[1]["status_id"], a.users[1]["status_name"] = "2", "Not Ready"
+			a.users[2]["sub_status_name"] = "Break"
+			delete(a.users[3], "status_name")
+		}, nil},
+		{"a team's name", func(a *testAPI) { a.teams[1].name = "Care" }, []string{"u_jack", "u_lee"}},
+		{"a queue's members", func(a *testAPI) { a.queues[1].agents = append(a.queues[1].agents, "u_max") }, []string{"u_max"}},
+		{"a supervisor made agent", func(a *testAPI) {
+			a.teams[0].supervisors = nil
+			a.teams[0].agents = append(a.teams[0].agents, "u_jack")
+		}, nil}, // the same teams: membership is not split by role
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := directoryAPI()
+			c := setup(t, api, zoomcc.Config{PageSize: 2})
+			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
+				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
+			}
+		})
 	}
 }
