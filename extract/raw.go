@@ -1,11 +1,14 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/zeebo/xxh3"
 )
@@ -13,19 +16,35 @@ import (
 // A Recognizer is a Sink that holds the fingerprints its source's last run left: a
 // provider that hashes each raw user object (RawFingerprinter) asks it before decoding
 // the object, and a user it recognizes is handed over as an Unchanged User, never
-// decoded nor mapped. Identical bytes and context decode to the identical User, so
-// nothing is lost by not decoding them again.
+// decoded nor mapped. The same members and context decode to the same User, so nothing
+// is lost by not decoding them again.
 type Recognizer interface {
+	// Recognizing reports whether the sink holds any fingerprint at all: when not,
+	// objects are decoded without being read first (Digest hashes them decoded).
+	Recognizing(ctx context.Context) (bool, error)
 	// Recognize reports whether the user id was listed by the last run with the
 	// fingerprint fp.
 	Recognize(ctx context.Context, id string, fp [16]byte) (bool, error)
 }
 
-// RawFingerprinter hashes a raw user object together with what the provider merges
-// into it from other replies (its context: memberships, group and role names, the
-// account). Every input that the mapping of the object depends on must be in the
+// RawFingerprinter hashes a user object's members together with what the provider
+// merges into it from other replies (its context: memberships, group and role names,
+// the account). Every input that the mapping of the object depends on must be in the
 // context, or a change there would go unnoticed. It is not safe for concurrent use.
-type RawFingerprinter struct{ buf []byte }
+type RawFingerprinter struct {
+	buf     []byte
+	members []member
+	names   map[string]string // interned member names
+}
+
+type member struct {
+	name  string
+	value []byte
+}
+
+// maxInterned bounds the member names a RawFingerprinter keeps, so that a provider
+// inventing a name per user cannot grow it without bound.
+const maxInterned = 4096
 
 // rawDomain starts every raw fingerprint's input, so that it never hashes the same
 // bytes as a fingerprint of decoded fields.
@@ -33,35 +52,59 @@ const rawDomain = "roster raw user 1\x00"
 
 // Object reads the raw user object without decoding it: its distinct member names,
 // sorted (the user's field list); the raw value of the last member named pick[i], in
-// picked[i] (nil when absent); and a digest of its members in order, names and values,
-// for Sum. Members named in volatile (a presence that goes to the status, not to the
-// user) are left out of the digest, so that a change of theirs alone does not make the
-// user look changed.
+// picked[i] (nil when absent); and the digest of its members for Sum, the one Digest
+// gives of the object decoded into a map.
 func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []string, picked [][]byte, digest [16]byte, err error) {
-	b := f.buf[:0]
-	picked = make([][]byte, len(pick))
-	err = Members(raw, func(name string, value []byte) {
-		names = append(names, name)
-		if i := slices.Index(pick, name); i >= 0 {
-			picked[i] = value
-		}
-		if slices.Contains(volatile, name) {
-			return
-		}
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
-		b = binary.AppendUvarint(b, uint64(len(value)))
-		b = append(b, value...)
+	f.members = f.members[:0]
+	err = members(raw, f.intern, func(name string, value []byte) {
+		f.members = append(f.members, member{name, value})
 	})
-	f.buf = b
 	if err != nil {
 		return nil, nil, digest, err
 	}
-	slices.Sort(names)
-	return slices.Compact(names), picked, xxh3.Hash128(b).Bytes(), nil
+	// As a map has them: by name, the last of repeated names.
+	slices.SortStableFunc(f.members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	picked = make([][]byte, len(pick))
+	names = make([]string, 0, len(f.members))
+	b := f.buf[:0]
+	for i, m := range f.members {
+		if i+1 < len(f.members) && f.members[i+1].name == m.name {
+			continue
+		}
+		names = append(names, m.name)
+		if k := slices.Index(pick, m.name); k >= 0 {
+			picked[k] = m.value
+		}
+		b = f.appendMember(b, m.name, m.value, volatile)
+	}
+	f.buf = b
+	return names, picked, xxh3.Hash128(b).Bytes(), nil
 }
 
-// Sum is the fingerprint of a user: the digest of its object (Object) with its
+// Digest is the digest Object gives of the object obj was decoded from; names are its
+// keys, sorted. Members named in volatile (a presence that goes to the status, not to
+// the user) are left out, so that a change of theirs alone does not make the user look
+// changed.
+func (f *RawFingerprinter) Digest(obj map[string]json.RawMessage, names, volatile []string) [16]byte {
+	b := f.buf[:0]
+	for _, name := range names {
+		b = f.appendMember(b, name, obj[name], volatile)
+	}
+	f.buf = b
+	return xxh3.Hash128(b).Bytes()
+}
+
+func (f *RawFingerprinter) appendMember(b []byte, name string, value []byte, volatile []string) []byte {
+	if slices.Contains(volatile, name) {
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(len(name)))
+	b = append(b, name...)
+	b = binary.AppendUvarint(b, uint64(len(value)))
+	return append(b, value...)
+}
+
+// Sum is the fingerprint of a user: the digest of its object (Object, Digest) with its
 // context, each part length-prefixed.
 func (f *RawFingerprinter) Sum(digest [16]byte, related ...string) [16]byte {
 	b := append(f.buf[:0], rawDomain...)
@@ -75,15 +118,88 @@ func (f *RawFingerprinter) Sum(digest [16]byte, related ...string) [16]byte {
 	return xxh3.Hash128(b).Bytes()
 }
 
+// intern returns name as a string, the same string for the same name.
+func (f *RawFingerprinter) intern(name []byte) string {
+	if s, ok := f.names[string(name)]; ok {
+		return s
+	}
+	s := string(name)
+	if f.names == nil {
+		f.names = map[string]string{}
+	}
+	if len(f.names) < maxInterned {
+		f.names[s] = s
+	}
+	return s
+}
+
+// UserReader reads a provider's raw user objects for a Recognizer: a user the sink
+// recognizes is handed over without being decoded (Unchanged), and every user decoded
+// gets the fingerprint the next run will recognize (Fingerprint).
+type UserReader struct {
+	// Rec is the sink, when it is a Recognizer; nil makes UserReader do nothing.
+	Rec Recognizer
+	// Pick names the members read of an object not decoded; the first is the id.
+	Pick []string
+	// Volatile names the members left out of the fingerprint (a presence that goes to
+	// the status, not to the user).
+	Volatile []string
+	// ID is the user id in the raw value of the id member, as the provider's mapping
+	// reads it ("" for none).
+	ID func(raw []byte) string
+	// Context is what the mapping of the user id merges in from other replies.
+	Context func(id string) string
+
+	fp RawFingerprinter
+}
+
+// Unchanged reads raw without decoding it and returns the user when the sink
+// recognizes it (ok), with the raw values of Pick. A user it does not recognize, and
+// anything it cannot read, is left to the provider to decode.
+func (r *UserReader) Unchanged(ctx context.Context, raw []byte) (u User, picked [][]byte, ok bool, err error) {
+	if r.Rec == nil {
+		return User{}, nil, false, nil
+	}
+	if some, err := r.Rec.Recognizing(ctx); err != nil || !some {
+		return User{}, nil, false, err
+	}
+	names, picked, digest, err := r.fp.Object(raw, r.Pick, r.Volatile)
+	if err != nil {
+		return User{}, nil, false, nil
+	}
+	id := r.ID(picked[0])
+	if id == "" {
+		return User{}, nil, false, nil
+	}
+	fp := r.fp.Sum(digest, r.Context(id))
+	if known, err := r.Rec.Recognize(ctx, id, fp); err != nil || !known {
+		return User{}, nil, false, err
+	}
+	return User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, picked, true, nil
+}
+
+// Fingerprint sets the fingerprint of u, decoded from obj (u.Fields are its keys,
+// sorted), when the sink is a Recognizer.
+func (r *UserReader) Fingerprint(u *User, obj map[string]json.RawMessage) {
+	if r.Rec != nil {
+		u.Fingerprint = r.fp.Sum(r.fp.Digest(obj, u.Fields, r.Volatile), r.Context(u.ID))
+	}
+}
+
 // ErrNotObject means a raw value is not a JSON object.
 var ErrNotObject = errors.New("not a JSON object")
 
 // Members walks the members of the JSON object raw without decoding their values:
-// fn gets each member's name (unescaped) and its raw value, in order, repeats
+// fn gets each member's name (as a decoder reads it) and its raw value, in order, repeats
 // included. It checks the structure it walks (quotes, nesting, separators), not the
 // grammar of numbers and literals: it is meant for objects whose bytes a full decode
 // accepted before, and anything else is decoded in full by its caller anyway.
 func Members(raw []byte, fn func(name string, value []byte)) error {
+	return members(raw, func(b []byte) string { return string(b) }, fn)
+}
+
+// members is Members with the names not escaped made strings by str.
+func members(raw []byte, str func([]byte) string, fn func(name string, value []byte)) error {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return ErrNotObject
@@ -100,8 +216,10 @@ func Members(raw []byte, fn func(name string, value []byte)) error {
 		if err != nil {
 			return err
 		}
-		name := string(raw[i+1 : end-1])
-		if escaped {
+		var name string
+		if !escaped && utf8.Valid(raw[i+1:end-1]) {
+			name = str(raw[i+1 : end-1])
+		} else { // as a decoder reads it: escapes resolved, invalid UTF-8 replaced
 			if err := json.Unmarshal(raw[i:end], &name); err != nil {
 				return err
 			}
@@ -145,14 +263,22 @@ func skipSpace(raw []byte, i int) int {
 // stringEnd returns the index just past the string starting at raw[i] (a quote) and
 // whether it holds escapes.
 func stringEnd(raw []byte, i int) (end int, escaped bool, err error) {
-	for j := i + 1; j < len(raw); j++ {
-		switch raw[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped, nil
+	for j := i + 1; j < len(raw); {
+		k := bytes.IndexByte(raw[j:], '"')
+		if k < 0 {
+			break
 		}
+		q := j + k
+		// The quote ends the string unless an odd number of backslashes precede it.
+		n := 0
+		for q-1-n > i && raw[q-1-n] == '\\' {
+			n++
+		}
+		escaped = escaped || bytes.IndexByte(raw[j:q], '\\') >= 0
+		if n%2 == 0 {
+			return q + 1, escaped, nil
+		}
+		j = q + 1
 	}
 	return 0, false, errors.New("unterminated string")
 }

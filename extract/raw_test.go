@@ -2,8 +2,11 @@ package extract_test
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/roster-etl/roster/extract"
 )
@@ -56,7 +59,7 @@ func TestObjectNamesAreSortedDistinctAndTheLastPickWins(t *testing.T) {
 	}
 }
 
-func TestFingerprintsDependOnEveryMemberAndContextPartButNoVolatileOne(t *testing.T) {
+func TestFingerprintsDependOnWhatAMapOfTheMembersHoldsAndEveryContextPartButNoVolatileMember(t *testing.T) {
 	t.Parallel()
 	var f extract.RawFingerprinter
 	volatile := []string{"status"}
@@ -80,8 +83,10 @@ func TestFingerprintsDependOnEveryMemberAndContextPartButNoVolatileOne(t *testin
 		"another value":           {sum(`{"id":"a","n":2,"status":"on"}`, "org", "role"), false},
 		"another value's spacing": {sum(`{"id":"a","n":[1, 2],"status":"on"}`, "org", "role"), false},
 		"another name":            {sum(`{"id":"a","m":1,"status":"on"}`, "org", "role"), false},
-		"members reordered":       {sum(`{"n":1,"id":"a","status":"on"}`, "org", "role"), false},
-		"a member repeated":       {sum(`{"id":"a","n":1,"n":1,"status":"on"}`, "org", "role"), false},
+		"members reordered":       {sum(`{"n":1,"id":"a","status":"on"}`, "org", "role"), true},
+		"a member repeated":       {sum(`{"id":"a","n":1,"n":1,"status":"on"}`, "org", "role"), true},
+		"a repeat's last value":   {sum(`{"id":"a","n":2,"n":1,"status":"on"}`, "org", "role"), true},
+		"a repeat's other value":  {sum(`{"id":"a","n":1,"n":2,"status":"on"}`, "org", "role"), false},
 		"another context":         {sum(`{"id":"a","n":1,"status":"on"}`, "org", "admin"), false},
 		"context parts joined":    {sum(`{"id":"a","n":1,"status":"on"}`, "orgrole"), false},
 		"context moved":           {sum(`{"id":"a","n":1,"status":"on"}`, "", "orgrole"), false},
@@ -121,6 +126,39 @@ func FuzzMembers(f *testing.F) {
 			if string(aj) != string(bj) {
 				t.Fatalf("%q: member %q: %s, encoding/json %s", raw, name, got[name], w)
 			}
+		}
+	})
+}
+
+// FuzzObjectDigestsAsTheDecodedMap checks that reading an object (Object) and decoding
+// it into a map as the providers do (Digest over its sorted keys) give the same names,
+// picked values and digest, volatile members left out.
+func FuzzObjectDigestsAsTheDecodedMap(f *testing.F) {
+	for _, s := range []string{`{}`, `{"id":"a","n":1,"status":"on"}`, `{"b":1,"a":2,"b":3}`, `{"a\\"b":"\\\\","c":[{"d":"]"}]}`, ` {"\u0069d" : 7 } `} {
+		f.Add([]byte(s))
+	}
+	pick, volatile := []string{"id", "status"}, []string{"status"}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var obj map[string]json.RawMessage
+		if gojson.Unmarshal(raw, &obj) != nil || obj == nil {
+			return
+		}
+		var fp extract.RawFingerprinter
+		names, picked, digest, err := fp.Object(raw, pick, volatile)
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		keys := slices.Sorted(maps.Keys(obj))
+		if !slices.Equal(names, keys) {
+			t.Fatalf("%q: names %q, map keys %q", raw, names, keys)
+		}
+		for i, name := range pick {
+			if string(picked[i]) != string(obj[name]) {
+				t.Fatalf("%q: %s is %s, in the map %s", raw, name, picked[i], obj[name])
+			}
+		}
+		if d := fp.Digest(obj, keys, volatile); d != digest {
+			t.Fatalf("%q: Object and Digest differ", raw)
 		}
 	})
 }

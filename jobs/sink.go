@@ -105,6 +105,14 @@ func (s *stagingSink) takeFingerprints(ctx context.Context) error {
 	return nil
 }
 
+// Recognizing implements extract.Recognizer.
+func (s *stagingSink) Recognizing(ctx context.Context) (bool, error) {
+	if err := s.takeFingerprints(ctx); err != nil {
+		return false, err
+	}
+	return len(s.known) > 0, nil
+}
+
 // Recognize implements extract.Recognizer.
 func (s *stagingSink) Recognize(ctx context.Context, id string, fp [16]byte) (bool, error) {
 	if err := s.takeFingerprints(ctx); err != nil {

@@ -24,6 +24,9 @@ func TestTheSinkRecognizesTheLastRunsFingerprintsAndRefusesAClaimedUnchangedUser
 	if err != nil {
 		t.Fatal(err)
 	}
+	if some, err := s.Recognizing(ctx); !some || err != nil {
+		t.Errorf("Recognizing = %v, %v with the last run's fingerprints", some, err)
+	}
 	for _, tc := range []struct {
 		id   string
 		fp   [16]byte

@@ -247,10 +247,11 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) error {
 	const path = "/user/"
 	rec, _ := sink.(extract.Recognizer)
+	reader := dir.userReader(rec)
 	emit := func(objects []json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
 		for _, raw := range objects {
-			u, err := dir.rawUser(ctx, raw, rec)
+			u, err := dir.rawUser(ctx, raw, reader)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -456,9 +457,7 @@ type directory struct {
 	active    map[string]bool       // user id -> the membership is active
 	roleNames map[string]string
 	groups    map[string][]extract.Group
-	// fp and ctx hash raw users with their context (rawUser).
-	fp  extract.RawFingerprinter
-	ctx []byte
+	ctx       []byte // context's buffer
 }
 
 func newDirectory(org organization, roleNames map[string]string, groups map[string][]extract.Group) *directory {
@@ -479,33 +478,29 @@ func newDirectory(org organization, roleNames map[string]string, groups map[stri
 	return d
 }
 
-// rawUser maps one raw user object. With rec, the object is hashed with its context
-// first, and a user rec recognizes is handed over unchanged without being decoded.
-func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, error) {
-	var fp [16]byte
-	var id string
-	if rec != nil {
-		names, picked, digest, err := d.fp.Object(raw, []string{fieldID}, nil)
-		if err == nil && decodeString(picked[0], &id) && id != "" {
-			fp = d.fp.Sum(digest, d.context(id))
-			known, err := rec.Recognize(ctx, id, fp)
-			if err != nil {
-				return extract.User{}, err
-			}
-			if known {
-				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, nil
-			}
-		}
+// rawUser maps one raw user object, unless reader finds the sink recognizes it.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *extract.UserReader) (extract.User, error) {
+	if u, _, ok, err := reader.Unchanged(ctx, raw); ok || err != nil {
+		return u, err
 	}
 	var obj map[string]json.RawMessage
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
 	u, err := d.user(obj)
-	if err == nil && id != "" && u.ID == id {
-		u.Fingerprint = fp
+	if err == nil {
+		reader.Fingerprint(&u, obj)
 	}
 	return u, err
+}
+
+// userReader reads users for rec (nil when the sink is no Recognizer).
+func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
+	return &extract.UserReader{Rec: rec, Pick: []string{fieldID}, Context: d.context, ID: func(raw []byte) string {
+		var id string
+		decodeString(raw, &id)
+		return id
+	}}
 }
 
 // context is everything user merges into the object of the user id from other replies:

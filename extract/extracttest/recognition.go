@@ -41,6 +41,9 @@ type Recognizing struct {
 	known map[string][16]byte
 }
 
+// Recognizing implements extract.Recognizer.
+func (r *Recognizing) Recognizing(context.Context) (bool, error) { return len(r.known) > 0, nil }
+
 // Recognize implements extract.Recognizer.
 func (r *Recognizing) Recognize(_ context.Context, id string, fp [16]byte) (bool, error) {
 	old, ok := r.known[id]

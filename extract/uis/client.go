@@ -337,6 +337,7 @@ func (c *Client) readGroups(ctx context.Context) (map[string][]extract.Group, er
 func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sink) (string, error) {
 	seen := make(map[string]bool)
 	rec, _ := sink.(extract.Recognizer)
+	reader := dir.userReader(rec)
 	total, err := c.list(ctx, "get.employees", nil, true, func(raw json.RawMessage) error {
 		var objects []json.RawMessage
 		if err := decodeItems(raw, &objects); err != nil {
@@ -345,7 +346,7 @@ func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sin
 		users := make([]extract.User, 0, len(objects))
 		statuses := make([]extract.Status, 0, len(objects))
 		for _, obj := range objects {
-			u, st, err := dir.rawUser(ctx, obj, rec)
+			u, st, err := dir.rawUser(ctx, obj, reader)
 			if err != nil {
 				return err
 			}
@@ -623,51 +624,38 @@ type directory struct {
 	accountID string
 	statuses  map[string]statusObject    // status id -> status
 	groups    map[string][]extract.Group // employee id -> groups from get.group_employees
-	// fp and ctx hash raw employees with their context (rawUser).
-	fp  extract.RawFingerprinter
-	ctx []byte
+	ctx       []byte                     // context's buffer
 }
 
-// employeePicks are the members rawUser reads of an object it does not decode: the id
-// and the status, which is left out of the fingerprint (statusFields).
-var (
-	employeePicks = []string{fieldID, fieldStatus, fieldStatusID}
-	statusFields  = employeePicks[1:]
-)
+// employeePicks are the members read of an object not decoded: the id, then the status.
+var employeePicks = []string{fieldID, fieldStatus, fieldStatusID}
 
-// rawUser maps one raw employee object and its status. With rec, the object (status
-// left out) is hashed with its context first, and an employee rec recognizes is handed
-// over unchanged without being decoded; its status is read from its status fields alone.
-func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, *extract.Status, error) {
-	var fp [16]byte
-	var id string
-	if rec != nil {
-		names, picked, digest, err := d.fp.Object(raw, employeePicks, statusFields)
-		if err == nil {
-			id = idText(picked[0])
+// rawUser maps one raw employee object and its status, unless reader finds the sink
+// recognizes it: its status is then read from its status fields alone.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *extract.UserReader) (extract.User, *extract.Status, error) {
+	if u, picked, ok, err := reader.Unchanged(ctx, raw); ok || err != nil {
+		if err != nil {
+			return u, nil, err
 		}
-		if id != "" {
-			fp = d.fp.Sum(digest, d.context(id))
-			known, err := rec.Recognize(ctx, id, fp)
-			if err != nil {
-				return extract.User{}, nil, err
-			}
-			if known {
-				var status string
-				decodeString(picked[1], &status)
-				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, d.status(id, status, idText(picked[2])), nil
-			}
-		}
+		var status string
+		decodeString(picked[1], &status)
+		return u, d.status(u.ID, status, idText(picked[2])), nil
 	}
 	var obj map[string]json.RawMessage
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, nil, fmt.Errorf("employee: %w", err)
 	}
 	u, st, err := d.user(obj)
-	if err == nil && id != "" && u.ID == id {
-		u.Fingerprint = fp
+	if err == nil {
+		reader.Fingerprint(&u, obj)
 	}
 	return u, st, err
+}
+
+// userReader reads employees for rec (nil when the sink is no Recognizer): it picks
+// the id and the status, which is left out of the fingerprint.
+func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
+	return &extract.UserReader{Rec: rec, Pick: employeePicks, Volatile: employeePicks[1:], Context: d.context, ID: idText}
 }
 
 // context is everything user merges into the object of the employee id from other

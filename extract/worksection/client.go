@@ -234,48 +234,36 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 		}
 		return nil
 	}
+	// A user the sink recognizes is not decoded: the same members in the same account
+	// with the same teams map to the same user.
 	rec, _ := sink.(extract.Recognizer)
-	var fp extract.RawFingerprinter
-	teamsDigest := teams.digest()
+	context := strconv.Quote(c.account) + " " + teams.digest()
+	reader := &extract.UserReader{Rec: rec, Pick: []string{fieldID},
+		ID:      func(raw []byte) string { id, _ := idText(raw); return id },
+		Context: func(string) string { return context }}
 	present, err := eachItem(body, func(dec *gojson.Decoder) error {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
 		n++
-		var sum [16]byte
-		var id string
-		if rec != nil {
-			// A user the sink recognizes is not decoded: the same bytes in the same
-			// account with the same teams map to the same user.
-			names, picked, digest, err := fp.Object(raw, []string{fieldID}, nil)
-			if err == nil {
-				id, _ = idText(picked[0])
-			}
-			if id != "" {
-				sum = fp.Sum(digest, c.account, teamsDigest)
-				known, err := rec.Recognize(ctx, id, sum)
-				if err != nil {
-					failed = c.fail("sink users", err)
-					return failed
-				}
-				if known {
-					return add(extract.User{ID: id, Fields: names, Fingerprint: sum, Unchanged: true})
-				}
-			}
+		u, _, ok, err := reader.Unchanged(ctx, raw)
+		if err != nil {
+			failed = c.fail("sink users", err)
+			return failed
+		}
+		if ok {
+			return add(u)
 		}
 		var obj map[string]json.RawMessage
 		if err := gojson.Unmarshal(raw, &obj); err != nil {
 			return err
 		}
-		u, err := c.user(obj, teams)
-		if err != nil {
+		if u, err = c.user(obj, teams); err != nil {
 			failed = c.fail(op, err)
 			return failed
 		}
-		if id != "" && u.ID == id {
-			u.Fingerprint = sum
-		}
+		reader.Fingerprint(&u, obj)
 		return add(u)
 	})
 	switch {

@@ -413,11 +413,12 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 	const path = "/contact_center/users"
 	total := 0
 	rec, _ := sink.(extract.Recognizer)
+	reader := dir.userReader(rec)
 	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
 		users := make([]extract.User, 0, len(objects))
 		statuses := make([]extract.Status, 0, len(objects))
 		for _, raw := range objects {
-			u, st, err := dir.rawUser(ctx, raw, rec)
+			u, st, err := dir.rawUser(ctx, raw, reader)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -754,50 +755,46 @@ func (c *Client) KnownFields() []string {
 type directory struct {
 	accountID string
 	groups    map[string][]extract.Group // user id -> teams, then queues, in listing order
-	// fp and ctx hash raw users with their context (rawUser).
-	fp  extract.RawFingerprinter
-	ctx []byte
+	ctx       []byte                     // context's buffer
 }
 
-// userPicks are the members rawUser reads of an object it does not decode: the id and
-// the presence, which is left out of the fingerprint (statusFields).
-var (
-	userPicks    = []string{fieldUserID, fieldStatusID, fieldStatusName, fieldSubStatusID, fieldSubStatusName}
-	statusFields = userPicks[1:]
-)
+// userPicks are the members read of an object not decoded: the id, then the presence.
+var userPicks = []string{fieldUserID, fieldStatusID, fieldStatusName, fieldSubStatusID, fieldSubStatusName}
 
-// rawUser maps one raw user object and its presence. With rec, the object (presence
-// left out) is hashed with its context first, and a user rec recognizes is handed over
-// unchanged without being decoded; its presence is read from its status fields alone.
-func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, rec extract.Recognizer) (extract.User, *extract.Status, error) {
-	var fp [16]byte
-	var id string
-	if rec != nil {
-		names, picked, digest, err := d.fp.Object(raw, userPicks, statusFields)
-		if err == nil && decodeString(picked[0], &id) && strings.TrimSpace(id) != "" {
-			fp = d.fp.Sum(digest, d.context(id))
-			known, err := rec.Recognize(ctx, id, fp)
-			if err != nil {
-				return extract.User{}, nil, err
-			}
-			if known {
-				var st [4]string
-				for i := range st {
-					statusText(picked[i+1], &st[i])
-				}
-				return extract.User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, presence(id, st[0], st[1], st[2], st[3]), nil
-			}
+// rawUser maps one raw user object and its presence, unless reader finds the sink
+// recognizes it: its presence is then read from its status fields alone.
+func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *extract.UserReader) (extract.User, *extract.Status, error) {
+	if u, picked, ok, err := reader.Unchanged(ctx, raw); ok || err != nil {
+		if err != nil {
+			return u, nil, err
 		}
+		var st [4]string
+		for i := range st {
+			statusText(picked[i+1], &st[i])
+		}
+		return u, presence(u.ID, st[0], st[1], st[2], st[3]), nil
 	}
 	var obj map[string]json.RawMessage
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, nil, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
 	u, st, err := d.user(obj)
-	if err == nil && id != "" && u.ID == id {
-		u.Fingerprint = fp
+	if err == nil {
+		reader.Fingerprint(&u, obj)
 	}
 	return u, st, err
+}
+
+// userReader reads users for rec (nil when the sink is no Recognizer): it picks the id
+// and the presence, which is left out of the fingerprint.
+func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
+	return &extract.UserReader{Rec: rec, Pick: userPicks, Volatile: userPicks[1:], Context: d.context, ID: func(raw []byte) string {
+		var id string
+		if !decodeString(raw, &id) || strings.TrimSpace(id) == "" {
+			return ""
+		}
+		return id
+	}}
 }
 
 // context is everything user merges into the object of the user id from other replies:
