@@ -11,8 +11,10 @@ import (
 	"github.com/roster-etl/roster/extract"
 )
 
-// Fingerprint is a 128-bit hash of everything a provider said about one user: every
-// field of the raw extract.User, Extra and the field list included. Two listings that
+// Fingerprint is a 128-bit hash of everything a provider said about one user: the
+// provider's own hash of the user's object and context (extract.User.Fingerprint, see
+// extract.RawFingerprinter), or else every field of the raw extract.User, Extra and the
+// field list included (Fingerprinter). Two listings that
 // give a user the same fingerprint map to the same canonical row under the same roster
 // version and configuration, so a night can skip mapping and staging the users whose
 // fingerprint it already holds: that is what makes an incremental night cost what
