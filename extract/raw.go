@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -35,6 +36,10 @@ type RawFingerprinter struct {
 	buf     []byte
 	members []member
 	names   map[string]string // interned member names
+	// lastNames are the member names of the previous object, order the indexes that
+	// put them in map order (mapOrder).
+	lastNames []string
+	order     []int
 }
 
 type member struct {
@@ -62,15 +67,12 @@ func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []
 	if err != nil {
 		return nil, nil, digest, err
 	}
-	// As a map has them: by name, the last of repeated names.
-	slices.SortStableFunc(f.members, func(a, b member) int { return strings.Compare(a.name, b.name) })
 	picked = make([][]byte, len(pick))
-	names = make([]string, 0, len(f.members))
+	order := f.mapOrder()
+	names = make([]string, 0, len(order))
 	b := f.buf[:0]
-	for i, m := range f.members {
-		if i+1 < len(f.members) && f.members[i+1].name == m.name {
-			continue
-		}
+	for _, i := range order {
+		m := f.members[i]
 		names = append(names, m.name)
 		if k := slices.Index(pick, m.name); k >= 0 {
 			picked[k] = m.value
@@ -79,6 +81,34 @@ func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []
 	}
 	f.buf = b
 	return names, picked, xxh3.Hash128(b).Bytes(), nil
+}
+
+// mapOrder returns the indexes of f.members as a map has them: by name, the last of
+// repeated names only. The users of a listing mostly share one order of members, so
+// the order of the previous object is kept and reused while the names are the same.
+func (f *RawFingerprinter) mapOrder() []int {
+	same := len(f.members) == len(f.lastNames)
+	for i := 0; same && i < len(f.members); i++ {
+		same = f.members[i].name == f.lastNames[i]
+	}
+	if same {
+		return f.order
+	}
+	f.lastNames = f.lastNames[:0]
+	byName := make([]int, len(f.members))
+	for i, m := range f.members {
+		f.lastNames = append(f.lastNames, m.name)
+		byName[i] = i
+	}
+	slices.SortStableFunc(byName, func(a, b int) int { return strings.Compare(f.members[a].name, f.members[b].name) })
+	f.order = f.order[:0]
+	for k, i := range byName {
+		if k+1 < len(byName) && f.members[byName[k+1]].name == f.members[i].name {
+			continue
+		}
+		f.order = append(f.order, i)
+	}
+	return f.order
 }
 
 // Digest is the digest Object gives of the object obj was decoded from; names are its
@@ -116,6 +146,14 @@ func (f *RawFingerprinter) Sum(digest [16]byte, related ...string) [16]byte {
 	}
 	f.buf = b
 	return xxh3.Hash128(b).Bytes()
+}
+
+// AppendGroups appends groups to a user's context (UserReader.Context), each quoted.
+func AppendGroups(b []byte, groups []Group) []byte {
+	for _, g := range groups {
+		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
+	}
+	return b
 }
 
 // intern returns name as a string, the same string for the same name.

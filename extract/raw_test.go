@@ -162,3 +162,23 @@ func FuzzObjectDigestsAsTheDecodedMap(f *testing.F) {
 		}
 	})
 }
+
+func TestAFingerprinterReadsEachObjectAsAFreshOneDoesWhateverItReadBefore(t *testing.T) {
+	t.Parallel()
+	objects := []string{
+		`{"id":"a","n":1,"status":"on"}`, `{"id":"b","n":2,"status":"off"}`, // the same names
+		`{"n":3,"id":"c","status":"on"}`, // reordered
+		`{"id":"d","n":4,"n":5}`,         // a repeat, one fewer
+		`{"id":"e","n":6,"m":7}`,         // as many names, another one
+		`{"id":"f","n":8,"n":9}`, `{"id":"g"}`, `{}`, `{"id":"h","n":1,"status":"on"}`,
+	}
+	var shared extract.RawFingerprinter
+	for _, raw := range objects {
+		var fresh extract.RawFingerprinter
+		n1, p1, d1, err1 := shared.Object([]byte(raw), []string{"id", "n"}, []string{"status"})
+		n2, p2, d2, err2 := fresh.Object([]byte(raw), []string{"id", "n"}, []string{"status"})
+		if err1 != nil || err2 != nil || !slices.Equal(n1, n2) || d1 != d2 || string(p1[0]) != string(p2[0]) || string(p1[1]) != string(p2[1]) {
+			t.Errorf("%s: read after others %q %q %x, fresh %q %q %x", raw, n1, p1, d1, n2, p2, d2)
+		}
+	}
+}

@@ -509,9 +509,7 @@ func (d *directory) context(id string) string {
 	b := d.ctx[:0]
 	m, member := d.members[id]
 	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, member, m.RoleID, d.active[id], d.roleNames[m.RoleID])
-	for _, g := range d.groups[id] {
-		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
-	}
+	b = extract.AppendGroups(b, d.groups[id])
 	d.ctx = b
 	return string(b)
 }

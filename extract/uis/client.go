@@ -661,10 +661,7 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // context is everything user merges into the object of the employee id from other
 // replies: the account and the employee's groups from get.group_employees.
 func (d *directory) context(id string) string {
-	b := fmt.Appendf(d.ctx[:0], "%q", d.accountID)
-	for _, g := range d.groups[id] {
-		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
-	}
+	b := extract.AppendGroups(fmt.Appendf(d.ctx[:0], "%q", d.accountID), d.groups[id])
 	d.ctx = b
 	return string(b)
 }

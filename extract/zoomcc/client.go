@@ -800,10 +800,7 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // context is everything user merges into the object of the user id from other replies:
 // the account and the user's teams and queues.
 func (d *directory) context(id string) string {
-	b := fmt.Appendf(d.ctx[:0], "%q", d.accountID)
-	for _, g := range d.groups[id] {
-		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
-	}
+	b := extract.AppendGroups(fmt.Appendf(d.ctx[:0], "%q", d.accountID), d.groups[id])
 	d.ctx = b
 	return string(b)
 }
