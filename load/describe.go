@@ -52,7 +52,7 @@ var columnDocs = map[string]string{
 	"source_fields.users":             "users of the listing that carried the field",
 	"headcount_daily.users":           "users at the end of the day",
 	"schema_migrations.name":          "migration name",
-	"user_fingerprints.fingerprint":   "128-bit hash (hex) of every field the provider returned for the user",
+	"user_fingerprints.fingerprint":   "128-bit hash (hex) of the members of the provider's user object (presence fields aside) and of what other replies add to it (memberships, group and role names, the account)",
 	"user_fingerprints.issues":        "normalization issues of the user's row, reported again while the user is unchanged",
 	"user_fingerprints.invalid_phone": "the user's row has a phone that is not valid (for the data-quality report)",
 }
