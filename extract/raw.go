@@ -191,14 +191,20 @@ type UserReader struct {
 	fp RawFingerprinter
 }
 
+// Recognizing reports whether the sink holds any fingerprint: only then are objects
+// worth reading before they are decoded, and a provider may decode them directly.
+func (r *UserReader) Recognizing(ctx context.Context) (bool, error) {
+	if r.Rec == nil {
+		return false, nil
+	}
+	return r.Rec.Recognizing(ctx)
+}
+
 // Unchanged reads raw without decoding it and returns the user when the sink
 // recognizes it (ok), with the raw values of Pick. A user it does not recognize, and
 // anything it cannot read, is left to the provider to decode.
 func (r *UserReader) Unchanged(ctx context.Context, raw []byte) (u User, picked [][]byte, ok bool, err error) {
-	if r.Rec == nil {
-		return User{}, nil, false, nil
-	}
-	if some, err := r.Rec.Recognizing(ctx); err != nil || !some {
+	if some, err := r.Recognizing(ctx); err != nil || !some {
 		return User{}, nil, false, err
 	}
 	names, picked, digest, err := r.fp.Object(raw, r.Pick, r.Volatile)

@@ -248,10 +248,16 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 	const path = "/user/"
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	emit := func(objects []json.RawMessage) error {
-		users := make([]extract.User, 0, len(objects))
-		for _, raw := range objects {
-			u, err := dir.rawUser(ctx, raw, reader)
+	// Objects are read before they are decoded only when the sink may recognize them;
+	// otherwise pages are decoded into objects directly.
+	recognizing, err := reader.Recognizing(ctx)
+	if err != nil {
+		return c.fail("sink users", err)
+	}
+	emit := func(n int, user func(i int) (extract.User, error)) error {
+		users := make([]extract.User, 0, n)
+		for i := range n {
+			u, err := user(i)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -262,11 +268,21 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 		}
 		return nil
 	}
-	err := list(ctx, c, path, c.userPage, rawObjectID, emit)
+	listAt := func(size, maxLimit int) error {
+		if recognizing {
+			return listUpTo(ctx, c, path, size, maxLimit, rawObjectID, func(objects []json.RawMessage) error {
+				return emit(len(objects), func(i int) (extract.User, error) { return dir.rawUser(ctx, objects[i], reader) })
+			})
+		}
+		return listUpTo(ctx, c, path, size, maxLimit, userObjectID, func(objects []map[string]json.RawMessage) error {
+			return emit(len(objects), func(i int) (extract.User, error) { return dir.decodedUser(objects[i], reader) })
+		})
+	}
+	err = listAt(c.userPage, MaxPageSize)
 	if c.userPage > DefaultPageSize && limitRefused(err) {
 		// Refused on its first page: nothing reached the sink. The cap may be
 		// DefaultPageSize itself, so the overlapping requests stay within it too.
-		err = listUpTo(ctx, c, path, DefaultPageSize, DefaultPageSize, rawObjectID, emit)
+		err = listAt(DefaultPageSize, DefaultPageSize)
 	}
 	return err
 }
@@ -330,6 +346,15 @@ func availabilityStatus(a availability) (extract.Status, error) {
 		}
 	}
 	return extract.Status{UserID: a.UserID, Status: status, OnCall: &onCall, Channels: a.Channels}, nil
+}
+
+// userObjectID is the id of a user object ("" when it has none).
+func userObjectID(obj map[string]json.RawMessage) string {
+	var id string
+	if gojson.Unmarshal(obj[fieldID], &id) != nil {
+		return ""
+	}
+	return id
 }
 
 // rawObjectID is the id of a raw user object ("" when it has none or is no object).
@@ -487,6 +512,11 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
+	return d.decodedUser(obj, reader)
+}
+
+// decodedUser maps one decoded user object and gives it its fingerprint.
+func (d *directory) decodedUser(obj map[string]json.RawMessage, reader *extract.UserReader) (extract.User, error) {
 	u, err := d.user(obj)
 	if err == nil {
 		reader.Fingerprint(&u, obj)

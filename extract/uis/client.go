@@ -338,15 +338,32 @@ func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sin
 	seen := make(map[string]bool)
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
+	// Objects are read before they are decoded only when the sink may recognize them;
+	// otherwise pages are decoded into objects directly.
+	recognizing, err := reader.Recognizing(ctx)
+	if err != nil {
+		return "", c.fail("sink users", err)
+	}
 	total, err := c.list(ctx, "get.employees", nil, true, func(raw json.RawMessage) error {
-		var objects []json.RawMessage
-		if err := decodeItems(raw, &objects); err != nil {
-			return err
+		var n int
+		var employee func(i int) (extract.User, *extract.Status, error)
+		if recognizing {
+			var objects []json.RawMessage
+			if err := decodeItems(raw, &objects); err != nil {
+				return err
+			}
+			n, employee = len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) }
+		} else {
+			var objects []map[string]json.RawMessage
+			if err := decodeItems(raw, &objects); err != nil {
+				return err
+			}
+			n, employee = len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.decodedUser(objects[i], reader) }
 		}
-		users := make([]extract.User, 0, len(objects))
-		statuses := make([]extract.Status, 0, len(objects))
-		for _, obj := range objects {
-			u, st, err := dir.rawUser(ctx, obj, reader)
+		users := make([]extract.User, 0, n)
+		statuses := make([]extract.Status, 0, n)
+		for i := range n {
+			u, st, err := employee(i)
 			if err != nil {
 				return err
 			}
@@ -645,6 +662,12 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, nil, fmt.Errorf("employee: %w", err)
 	}
+	return d.decodedUser(obj, reader)
+}
+
+// decodedUser maps one decoded employee object and its status, and gives the user its
+// fingerprint.
+func (d *directory) decodedUser(obj map[string]json.RawMessage, reader *extract.UserReader) (extract.User, *extract.Status, error) {
 	u, st, err := d.user(obj)
 	if err == nil {
 		reader.Fingerprint(&u, obj)

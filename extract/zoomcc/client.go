@@ -414,11 +414,17 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 	total := 0
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
-		users := make([]extract.User, 0, len(objects))
-		statuses := make([]extract.Status, 0, len(objects))
-		for _, raw := range objects {
-			u, st, err := dir.rawUser(ctx, raw, reader)
+	// Objects are read before they are decoded only when the sink may recognize them;
+	// otherwise pages are decoded into objects directly.
+	recognizing, err := reader.Recognizing(ctx)
+	if err != nil {
+		return c.fail("sink users", err)
+	}
+	emit := func(n int, user func(i int) (extract.User, *extract.Status, error)) error {
+		users := make([]extract.User, 0, n)
+		statuses := make([]extract.Status, 0, n)
+		for i := range n {
+			u, st, err := user(i)
 			if err != nil {
 				return c.fail(path, err)
 			}
@@ -440,7 +446,16 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 			}
 		}
 		return nil
-	})
+	}
+	if recognizing {
+		err = list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
+			return emit(len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) })
+		})
+	} else {
+		err = list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []map[string]json.RawMessage) error {
+			return emit(len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.decodedUser(objects[i], reader) })
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -778,6 +793,12 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 	if err := gojson.Unmarshal(raw, &obj); err != nil {
 		return extract.User{}, nil, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
+	return d.decodedUser(obj, reader)
+}
+
+// decodedUser maps one decoded user object and its presence, and gives the user its
+// fingerprint.
+func (d *directory) decodedUser(obj map[string]json.RawMessage, reader *extract.UserReader) (extract.User, *extract.Status, error) {
 	u, st, err := d.user(obj)
 	if err == nil {
 		reader.Fingerprint(&u, obj)
