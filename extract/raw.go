@@ -264,9 +264,11 @@ func members(raw []byte, str func([]byte) string, fn func(name string, value []b
 		if !escaped && utf8.Valid(raw[i+1:end-1]) {
 			name = str(raw[i+1 : end-1])
 		} else { // as a decoder reads it: escapes resolved, invalid UTF-8 replaced
-			if err := json.Unmarshal(raw[i:end], &name); err != nil {
+			var decoded string // its own variable: only this rare case escapes to the heap
+			if err := json.Unmarshal(raw[i:end], &decoded); err != nil {
 				return err
 			}
+			name = decoded
 		}
 		i = skipSpace(raw, end)
 		if i >= len(raw) || raw[i] != ':' {

@@ -182,3 +182,37 @@ func TestAFingerprinterReadsEachObjectAsAFreshOneDoesWhateverItReadBefore(t *tes
 		}
 	}
 }
+
+// benchObject is a user object the size and shape of a Zoom Contact Center user.
+var benchObject = []byte(`{"user_id":"IGTRVt3gQ2i-WjoUIjeZxw","display_name":"Jill Chill","user_email":"jill@example.com",` +
+	`"role_id":"27302393-4784-11ec-a3cd-122e3e29bb87","role_name":"Admin","client_integration":"Default",` +
+	`"status_id":"1","status_name":"Ready","sub_status_id":"","sub_status_name":"","user_access":"active",` +
+	`"modified_by":"xy_admin","last_modified_time":"2026-02-10T21:39:50Z","country_iso_code":"US",` +
+	`"region_id":"rg_main","region_name":"Main Region","channel_settings":{"multi_channel_engagements":{"enable":true,"max_agent_load":3},"concurrent_message_capacity":2},` +
+	`"package_name":"essentials","add_ons_plan":["ai_expert_assist"],"timezone":"America/New_York"}`)
+
+// BenchmarkReadingAUser compares recognizing a user (reading its object and hashing it
+// with its context) with decoding it into a map, which mapping it starts with.
+func BenchmarkReadingAUser(b *testing.B) {
+	pick, volatile := []string{"user_id", "status_id", "status_name"}, []string{"status_id", "status_name"}
+	b.Run("recognize", func(b *testing.B) {
+		var fp extract.RawFingerprinter
+		b.SetBytes(int64(len(benchObject)))
+		for b.Loop() {
+			_, _, digest, err := fp.Object(benchObject, pick, volatile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fp.Sum(digest, "account", "team")
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(benchObject)))
+		for b.Loop() {
+			var obj map[string]json.RawMessage
+			if err := gojson.Unmarshal(benchObject, &obj); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
