@@ -3,10 +3,7 @@ package load
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Fingerprints streams the fingerprints (transform.Fingerprint's text) of the source's
@@ -19,48 +16,14 @@ func (w *Warehouse) Fingerprints(ctx context.Context, source, rosterVersion, con
 	if same, err := w.lastRunMadeBy(ctx, source, rosterVersion, configHash); err != nil || !same {
 		return err
 	}
-	conn, err := w.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("fingerprints: %w", err)
-	}
-	defer conn.Close()
-	// Read as Arrow batches: a million rows cost a fraction of what database/sql's
-	// row-by-row scanning does.
-	return conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
-		if err != nil {
-			return fmt.Errorf("fingerprints: %w", err)
-		}
-		rdr, err := ar.QueryContext(ctx, `SELECT f.user_id, f.fingerprint
-			FROM user_fingerprints f
-			JOIN users_history h ON h.user_key = f.user_key AND h.source = $1 AND h.is_current AND NOT h.is_deleted
-			WHERE f.source = $1`, source)
-		if err != nil {
-			return fmt.Errorf("fingerprints: %w", err)
-		}
-		defer rdr.Release()
-		for rdr.Next() {
-			rec := rdr.RecordBatch()
-			ids, ok1 := rec.Column(0).(stringColumn)
-			fps, ok2 := rec.Column(1).(stringColumn)
-			if !ok1 || !ok2 {
-				return fmt.Errorf("fingerprints: unexpected Arrow columns %s, %s", rec.Column(0).DataType(), rec.Column(1).DataType())
-			}
-			for i := 0; i < int(rec.NumRows()); i++ {
-				if err := fn(ids.Value(i), fps.Value(i)); err != nil {
-					return err
-				}
-			}
-		}
-		if err := rdr.Err(); err != nil {
-			return fmt.Errorf("fingerprints: %w", err)
-		}
-		return nil
-	})
+	return w.readFingerprints(ctx, source, fn)
 }
 
-// stringColumn is an Arrow string array of any layout.
-type stringColumn interface{ Value(i int) string }
+// fingerprintsQuery selects (user_id, fingerprint) of the current users of source ($1).
+const fingerprintsQuery = `SELECT f.user_id, f.fingerprint
+	FROM user_fingerprints f
+	JOIN users_history h ON h.user_key = f.user_key AND h.source = $1 AND h.is_current AND NOT h.is_deleted
+	WHERE f.source = $1`
 
 // lastRunMadeBy reports whether the latest successful run of source was made by
 // rosterVersion with configHash.
