@@ -859,31 +859,20 @@ func TestNewValidatesConfig(t *testing.T) {
 
 func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrContextChanged(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		change  func(a *testAPI)
-		changed []string
-	}{
-		{"nothing changed", func(*testAPI) {}, nil},
-		{"a user's own field", func(a *testAPI) { a.users[0]["email"] = "ada@new.test" }, []string{"user_admin"}},
-		{"a membership's role", func(a *testAPI) { a.memberships[0]["role_id"] = "superuser" }, []string{"user_admin"}},
-		{"a custom role's name", func(a *testAPI) { a.roles[1]["name"] = "Key Account Manager" }, []string{"user_custom"}},
-		{"a membership made inactive", func(a *testAPI) {
+	changes := []extracttest.Change[*testAPI]{
+		{Name: "nothing changed", Change: func(*testAPI) {}, Changed: nil},
+		{Name: "a user's own field", Change: func(a *testAPI) { a.users[0]["email"] = "ada@new.test" }, Changed: []string{"user_admin"}},
+		{Name: "a membership's role", Change: func(a *testAPI) { a.memberships[0]["role_id"] = "superuser" }, Changed: []string{"user_admin"}},
+		{Name: "a custom role's name", Change: func(a *testAPI) { a.roles[1]["name"] = "Key Account Manager" }, Changed: []string{"user_custom"}},
+		{Name: "a membership made inactive", Change: func(a *testAPI) {
 			a.inactive = append(a.inactive, a.memberships[1])
 			a.memberships = a.memberships[:1]
-		}, []string{"user_custom"}},
-		{"a group's name", func(a *testAPI) { a.groups[1].name = "Care" }, []string{"user_custom", "user_gone"}},
-		{"a group's members", func(a *testAPI) { a.groups[0].members = append(a.groups[0].members, "user_left") }, []string{"user_left"}},
+		}, Changed: []string{"user_custom"}},
+		{Name: "a group's name", Change: func(a *testAPI) { a.groups[1].name = "Care" }, Changed: []string{"user_custom", "user_gone"}},
+		{Name: "a group's members", Change: func(a *testAPI) { a.groups[0].members = append(a.groups[0].members, "user_left") }, Changed: []string{"user_left"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			api := directoryAPI()
-			c, _ := setup(t, api, close.Config{})
-			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
-			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
-				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
-			}
-		})
-	}
+	extracttest.Recognitions(t, changes, directoryAPI, func(t *testing.T, api *testAPI) func(extract.Sink) error {
+		c, _ := setup(t, api, close.Config{})
+		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/roster-etl/roster/extract"
 	"github.com/roster-etl/roster/extract/close"
 	"github.com/roster-etl/roster/extract/close/fake"
+	"github.com/roster-etl/roster/extract/extracttest"
 	"github.com/roster-etl/roster/extract/synth"
 )
 
@@ -298,13 +299,13 @@ func TestUsersAreReadAThousandAtATimeOrAHundredIfRefused(t *testing.T) {
 			var mu sync.Mutex
 			var limits []string // _limit of each /user/ request, "!" appended when refused
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+				rec := &extracttest.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 				srv.ServeHTTP(rec, r)
 				if r.URL.Path == "/api/v1/user/" {
 					mu.Lock()
 					defer mu.Unlock()
 					l := r.URL.Query().Get("_limit")
-					if rec.status != http.StatusOK {
+					if rec.Status != http.StatusOK {
 						l += "!"
 					}
 					limits = append(limits, l)
@@ -341,15 +342,4 @@ func TestUsersAreReadAThousandAtATimeOrAHundredIfRefused(t *testing.T) {
 			}
 		})
 	}
-}
-
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
 }

@@ -113,3 +113,26 @@ func Recognition(t *testing.T, run func(extract.Sink) error, change func()) []st
 	}
 	return changed
 }
+
+// Change alters what a provider's test API (of type A) serves; Changed lists the users,
+// in listing order, that the change must make the provider decode again.
+type Change[A any] struct {
+	Name    string
+	Change  func(A)
+	Changed []string
+}
+
+// Recognitions runs Recognition for every change, in parallel subtests, each against
+// a fresh API from newAPI and a source aimed at it (source returns its extraction).
+func Recognitions[A any](t *testing.T, changes []Change[A], newAPI func() A, source func(t *testing.T, api A) func(extract.Sink) error) {
+	t.Helper()
+	for _, tc := range changes {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			api := newAPI()
+			if changed := Recognition(t, source(t, api), func() { tc.Change(api) }); !slices.Equal(changed, tc.Changed) {
+				t.Errorf("decoded again: %q, want %q", changed, tc.Changed)
+			}
+		})
+	}
+}

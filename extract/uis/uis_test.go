@@ -633,46 +633,38 @@ func jsonText(v any) string {
 
 func TestEmployeesTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrGroupsChanged(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		change  func(a *testAPI)
-		changed []string
-	}{
-		{"nothing changed", func(*testAPI) {}, nil},
-		{"an employee's own field", func(a *testAPI) { a.employees[1]["email"] = "pyotr@new.ru" }, []string{"8"}},
-		{"a status alone", func(a *testAPI) {
+	changes := []extracttest.Change[*testAPI]{
+		{Name: "nothing changed", Change: func(*testAPI) {}, Changed: nil},
+		{Name: "an employee's own field", Change: func(a *testAPI) { a.employees[1]["email"] = "pyotr@new.ru" }, Changed: []string{"8"}},
+		{Name: "a status alone", Change: func(a *testAPI) {
 			a.employees[0]["status"], a.employees[0]["status_id"] = "available", 1
 			a.employees[1]["status_id"] = 501
 			delete(a.employees[2], "status")
-		}, nil},
-		{"a status's name", func(a *testAPI) { a.statuses[0]["name"] = "Перерыв" }, nil},
-		{"a group's members", func(a *testAPI) {
+		}, Changed: nil},
+		{Name: "a status's name", Change: func(a *testAPI) { a.statuses[0]["name"] = "Перерыв" }, Changed: nil},
+		{Name: "a group's members", Change: func(a *testAPI) {
 			a.groups[0]["members"] = []any{map[string]any{"employee_id": 7}, map[string]any{"employee_id": 9}}
-		}, []string{"9"}},
-		{"a group's name", func(a *testAPI) { a.groups[0]["name"] = "Ночные" }, []string{"7"}},
+		}, Changed: []string{"9"}},
+		{Name: "a group's name", Change: func(a *testAPI) { a.groups[0]["name"] = "Ночные" }, Changed: []string{"7"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			api := newAPI(newClock())
-			e1, e2, e3 := employee(7, "Анна", "Иванова"), employee(8, "Пётр", "Петров"), employee(9, "Олег", "Сидоров")
-			e1["groups"] = []any{map[string]any{"group_id": 11, "group_name": "Продажи"}}
-			e1["status"], e1["status_id"] = nil, 501
-			e2["status"], e2["status_id"] = "do_not_disturb", 3
-			e3["status"] = "away"
-			api.employees = []map[string]any{e1, e2, e3}
-			api.statuses = []map[string]any{
-				{"id": 501, "name": "Обед", "mnemonic": nil},
-				{"id": 3, "name": "Не беспокоить", "mnemonic": "do_not_disturb"},
-			}
-			api.groups = []map[string]any{
-				{"id": 13, "name": "Дежурные", "members": []any{map[string]any{"employee_id": 7}}},
-			}
-			c := setup(t, api, nil)
-			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
-			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
-				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
-			}
-		})
-	}
+	extracttest.Recognitions(t, changes, func() *testAPI {
+		api := newAPI(newClock())
+		e1, e2, e3 := employee(7, "Анна", "Иванова"), employee(8, "Пётр", "Петров"), employee(9, "Олег", "Сидоров")
+		e1["groups"] = []any{map[string]any{"group_id": 11, "group_name": "Продажи"}}
+		e1["status"], e1["status_id"] = nil, 501
+		e2["status"], e2["status_id"] = "do_not_disturb", 3
+		e3["status"] = "away"
+		api.employees = []map[string]any{e1, e2, e3}
+		api.statuses = []map[string]any{
+			{"id": 501, "name": "Обед", "mnemonic": nil},
+			{"id": 3, "name": "Не беспокоить", "mnemonic": "do_not_disturb"},
+		}
+		api.groups = []map[string]any{
+			{"id": 13, "name": "Дежурные", "members": []any{map[string]any{"employee_id": 7}}},
+		}
+		return api
+	}, func(t *testing.T, api *testAPI) func(extract.Sink) error {
+		c := setup(t, api, nil)
+		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+	})
 }

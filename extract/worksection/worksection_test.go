@@ -894,26 +894,15 @@ func TestAccountIDIsTheAccountHost(t *testing.T) {
 func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrTeamsChanged(t *testing.T) {
 	t.Parallel()
 	everyone := []string{"101", "102", "103", "104", "105", "106"}
-	tests := []struct {
-		name    string
-		change  func(a *testAPI)
-		changed []string
-	}{
-		{"nothing changed", func(*testAPI) {}, nil},
-		{"a user's own field", func(a *testAPI) { a.users[1]["email"] = "ben@new.test" }, []string{"102"}},
-		{"a user's id type", func(a *testAPI) { a.users[1]["id"] = "102" }, []string{"102"}},
-		{"a team's id", func(a *testAPI) { a.groups[0]["id"] = "13" }, everyone},
-		{"a team added", func(a *testAPI) { a.groups = append(a.groups, map[string]any{"id": "31", "title": "Ghost Team"}) }, everyone},
+	changes := []extracttest.Change[*testAPI]{
+		{Name: "nothing changed", Change: func(*testAPI) {}, Changed: nil},
+		{Name: "a user's own field", Change: func(a *testAPI) { a.users[1]["email"] = "ben@new.test" }, Changed: []string{"102"}},
+		{Name: "a user's id type", Change: func(a *testAPI) { a.users[1]["id"] = "102" }, Changed: []string{"102"}},
+		{Name: "a team's id", Change: func(a *testAPI) { a.groups[0]["id"] = "13" }, Changed: everyone},
+		{Name: "a team added", Change: func(a *testAPI) { a.groups = append(a.groups, map[string]any{"id": "31", "title": "Ghost Team"}) }, Changed: everyone},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			api := directoryAPI()
-			c, _ := setup(t, api, worksection.Config{})
-			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
-			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
-				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
-			}
-		})
-	}
+	extracttest.Recognitions(t, changes, directoryAPI, func(t *testing.T, api *testAPI) func(extract.Sink) error {
+		c, _ := setup(t, api, worksection.Config{})
+		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/roster-etl/roster/extract"
+	"github.com/roster-etl/roster/extract/extracttest"
 	"github.com/roster-etl/roster/extract/synth"
 	"github.com/roster-etl/roster/extract/zoomcc"
 	"github.com/roster-etl/roster/extract/zoomcc/fake"
@@ -42,17 +43,6 @@ type fakeSetup struct {
 	latency time.Duration
 }
 
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
-}
-
 func setupFake(t *testing.T, s fakeSetup) *fakeEnv {
 	t.Helper()
 	pop := synth.New(synth.Config{Seed: 20260105, Size: s.size})
@@ -71,10 +61,10 @@ func setupFake(t *testing.T, s fakeSetup) *fakeEnv {
 		if s.latency > 0 {
 			time.Sleep(s.latency) // real time: the fake clock does not see it
 		}
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &extracttest.StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
 		srv.ServeHTTP(rec, r)
 		if s.seen != nil {
-			s.seen(r.URL.RequestURI(), rec.status)
+			s.seen(r.URL.RequestURI(), rec.Status)
 		}
 	}))
 	t.Cleanup(ts.Close)

@@ -1036,34 +1036,23 @@ func TestASinkFailureStopsTheListing(t *testing.T) {
 
 func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrGroupsChanged(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		change  func(a *testAPI)
-		changed []string
-	}{
-		{"nothing changed", func(*testAPI) {}, nil},
-		{"a user's own field", func(a *testAPI) { a.users[2]["user_email"] = "kim@new.test" }, []string{"u_kim"}},
-		{"a presence alone", func(a *testAPI) {
+	changes := []extracttest.Change[*testAPI]{
+		{Name: "nothing changed", Change: func(*testAPI) {}, Changed: nil},
+		{Name: "a user's own field", Change: func(a *testAPI) { a.users[2]["user_email"] = "kim@new.test" }, Changed: []string{"u_kim"}},
+		{Name: "a presence alone", Change: func(a *testAPI) {
 			a.users[1]["status_id"], a.users[1]["status_name"] = "2", "Not Ready"
 			a.users[2]["sub_status_name"] = "Break"
 			delete(a.users[3], "status_name")
-		}, nil},
-		{"a team's name", func(a *testAPI) { a.teams[1].name = "Care" }, []string{"u_jack", "u_lee"}},
-		{"a queue's members", func(a *testAPI) { a.queues[1].agents = append(a.queues[1].agents, "u_max") }, []string{"u_max"}},
-		{"a supervisor made agent", func(a *testAPI) {
+		}, Changed: nil},
+		{Name: "a team's name", Change: func(a *testAPI) { a.teams[1].name = "Care" }, Changed: []string{"u_jack", "u_lee"}},
+		{Name: "a queue's members", Change: func(a *testAPI) { a.queues[1].agents = append(a.queues[1].agents, "u_max") }, Changed: []string{"u_max"}},
+		{Name: "a supervisor made agent", Change: func(a *testAPI) {
 			a.teams[0].supervisors = nil
 			a.teams[0].agents = append(a.teams[0].agents, "u_jack")
-		}, nil}, // the same teams: membership is not split by role
+		}, Changed: nil}, // the same teams: membership is not split by role
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			api := directoryAPI()
-			c := setup(t, api, zoomcc.Config{PageSize: 2})
-			run := func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
-			if changed := extracttest.Recognition(t, run, func() { tc.change(api) }); !slices.Equal(changed, tc.changed) {
-				t.Errorf("decoded again: %q, want %q", changed, tc.changed)
-			}
-		})
-	}
+	extracttest.Recognitions(t, changes, directoryAPI, func(t *testing.T, api *testAPI) func(extract.Sink) error {
+		c := setup(t, api, zoomcc.Config{PageSize: 2})
+		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
+	})
 }
