@@ -62,16 +62,16 @@ const (
 // newStagingSink stages into dir. load may be nil, and its fingerprints too: every
 // user is then mapped and staged.
 func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int, fingerprints *fingerprintLoad) (*stagingSink, error) {
-	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()))
+	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()), mem)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()))
+	seen, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()), mem)
 	if err != nil {
 		users.Close()
 		return nil, err
 	}
-	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.parquet"), transform.Schema(transform.StatusColumns()))
+	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.parquet"), transform.Schema(transform.StatusColumns()), mem)
 	if err != nil {
 		users.Close()
 		seen.Close()

@@ -78,11 +78,11 @@ func TestAMergeRefusesUsersListedUnchangedWithoutTheirFingerprint(t *testing.T) 
 		next := at.Add(time.Hour)
 		st := stage(t, t.TempDir(), []transform.UserRow{b}, nil, "r1", next)
 		dir := t.TempDir()
-		lf, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()))
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		lf, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()), mem)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		lb := transform.NewSeenBatch(mem)
 		lb.Append(listed.key, listed.id, 7, listed.fp)
 		rec := lb.NewRecord()
