@@ -80,6 +80,26 @@ func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []
 	return names, picked, xxh3.Hash128(b).Bytes(), nil
 }
 
+// Map decodes the raw user object into a map of its members' raw values, as a JSON
+// decoder does (by name, the last of repeated names wins), without copying them: the
+// values share raw's bytes, and the names are interned. raw must be a value a full
+// decode accepted, such as an element of a page decoded into []json.RawMessage (see
+// Members); anything but an object is refused with ErrNotObject.
+func (f *RawFingerprinter) Map(raw []byte) (map[string]json.RawMessage, error) {
+	f.members = f.members[:0]
+	err := members(raw, f.intern, func(name string, value []byte) {
+		f.members = append(f.members, member{name, value})
+	})
+	if err != nil {
+		return nil, err
+	}
+	obj := make(map[string]json.RawMessage, len(f.members))
+	for _, m := range f.members {
+		obj[m.name] = m.value
+	}
+	return obj, nil
+}
+
 // mapOrder returns the indexes of f.members as a map has them: by name, the last of
 // repeated names only. The users of a listing mostly share one order of members, so
 // the order of the previous object is kept and reused while the names are the same.
@@ -217,6 +237,12 @@ func (r *UserReader) Unchanged(ctx context.Context, raw []byte) (u User, picked 
 		return User{}, nil, false, err
 	}
 	return User{ID: id, Fields: names, Fingerprint: fp, Unchanged: true}, picked, true, nil
+}
+
+// Decode decodes a raw user object the provider then maps (RawFingerprinter.Map): its
+// values share raw's bytes.
+func (r *UserReader) Decode(raw []byte) (map[string]json.RawMessage, error) {
+	return r.fp.Map(raw)
 }
 
 // Fingerprint sets the fingerprint of u, decoded from obj (u.Fields are its keys,

@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -163,6 +164,36 @@ func FuzzObjectDigestsAsTheDecodedMap(f *testing.F) {
 	})
 }
 
+// FuzzMapHoldsWhatTheDecoderMakesOfAnObject: an object the providers' decoder (goccy)
+// accepts as a map is mapped by Map to the same names and raw values; a value it
+// accepts as JSON but not as an object is refused.
+func FuzzMapHoldsWhatTheDecoderMakesOfAnObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"id":"a","n":1.5e3,"on":true,"x":null}`, `{"b":1,"a":2,"b":3}`,
+		`{"a\"b":"\\","c":[{"d":"]"}]}`, ` {"\u0069d" : 7 } `, `["a"]`, `"{}"`, `7`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var fp extract.RawFingerprinter
+		var obj map[string]json.RawMessage
+		if gojson.Unmarshal(raw, &obj) != nil || obj == nil {
+			var any json.RawMessage
+			if gojson.Unmarshal(raw, &any) == nil && !bytes.HasPrefix(bytes.TrimLeft(any, " \t\r\n"), []byte("{")) {
+				if got, err := fp.Map(raw); err == nil {
+					t.Fatalf("%q is no object, mapped to %q", raw, got)
+				}
+			}
+			return
+		}
+		got, err := fp.Map(raw)
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if !maps.EqualFunc(got, obj, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+			t.Fatalf("%q: mapped to %q, decoded to %q", raw, got, obj)
+		}
+	})
+}
+
 func TestAFingerprinterReadsEachObjectAsAFreshOneDoesWhateverItReadBefore(t *testing.T) {
 	t.Parallel()
 	objects := []string{
@@ -204,6 +235,15 @@ func BenchmarkReadingAUser(b *testing.B) {
 				b.Fatal(err)
 			}
 			fp.Sum(digest, "account", "team")
+		}
+	})
+	b.Run("map", func(b *testing.B) {
+		var fp extract.RawFingerprinter
+		b.SetBytes(int64(len(benchObject)))
+		for b.Loop() {
+			if _, err := fp.Map(benchObject); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("decode", func(b *testing.B) {

@@ -248,12 +248,6 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 	const path = "/user/"
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	// Objects are read before they are decoded only when the sink may recognize them;
-	// otherwise pages are decoded into objects directly.
-	recognizing, err := reader.Recognizing(ctx)
-	if err != nil {
-		return c.fail("sink users", err)
-	}
 	emit := func(n int, user func(i int) (extract.User, error)) error {
 		users := make([]extract.User, 0, n)
 		for i := range n {
@@ -268,17 +262,14 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 		}
 		return nil
 	}
+	// A page is decoded into raw objects; each is then read without being decoded again
+	// (UserReader), and mapped unless the sink recognizes it.
 	listAt := func(size, maxLimit int) error {
-		if recognizing {
-			return listUpTo(ctx, c, path, size, maxLimit, rawObjectID, func(objects []json.RawMessage) error {
-				return emit(len(objects), func(i int) (extract.User, error) { return dir.rawUser(ctx, objects[i], reader) })
-			})
-		}
-		return listUpTo(ctx, c, path, size, maxLimit, userObjectID, func(objects []map[string]json.RawMessage) error {
-			return emit(len(objects), func(i int) (extract.User, error) { return dir.decodedUser(objects[i], reader) })
+		return listUpTo(ctx, c, path, size, maxLimit, rawObjectID, func(objects []json.RawMessage) error {
+			return emit(len(objects), func(i int) (extract.User, error) { return dir.rawUser(ctx, objects[i], reader) })
 		})
 	}
-	err = listAt(c.userPage, MaxPageSize)
+	err := listAt(c.userPage, MaxPageSize)
 	if c.userPage > DefaultPageSize && limitRefused(err) {
 		// Refused on its first page: nothing reached the sink. The cap may be
 		// DefaultPageSize itself, so the overlapping requests stay within it too.
@@ -346,15 +337,6 @@ func availabilityStatus(a availability) (extract.Status, error) {
 		}
 	}
 	return extract.Status{UserID: a.UserID, Status: status, OnCall: &onCall, Channels: a.Channels}, nil
-}
-
-// userObjectID is the id of a user object ("" when it has none).
-func userObjectID(obj map[string]json.RawMessage) string {
-	var id string
-	if gojson.Unmarshal(obj[fieldID], &id) != nil {
-		return ""
-	}
-	return id
 }
 
 // rawObjectID is the id of a raw user object ("" when it has none or is no object).
@@ -508,15 +490,10 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 	if u, _, ok, err := reader.Unchanged(ctx, raw); ok || err != nil {
 		return u, err
 	}
-	var obj map[string]json.RawMessage
-	if err := gojson.Unmarshal(raw, &obj); err != nil {
+	obj, err := reader.Decode(raw)
+	if err != nil {
 		return extract.User{}, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
-	return d.decodedUser(obj, reader)
-}
-
-// decodedUser maps one decoded user object and gives it its fingerprint.
-func (d *directory) decodedUser(obj map[string]json.RawMessage, reader *extract.UserReader) (extract.User, error) {
 	u, err := d.user(obj)
 	if err == nil {
 		reader.Fingerprint(&u, obj)

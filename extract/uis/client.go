@@ -338,28 +338,14 @@ func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sin
 	seen := make(map[string]bool)
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	// Objects are read before they are decoded only when the sink may recognize them;
-	// otherwise pages are decoded into objects directly.
-	recognizing, err := reader.Recognizing(ctx)
-	if err != nil {
-		return "", c.fail("sink users", err)
-	}
 	total, err := c.list(ctx, "get.employees", nil, true, func(raw json.RawMessage) error {
-		var n int
-		var employee func(i int) (extract.User, *extract.Status, error)
-		if recognizing {
-			var objects []json.RawMessage
-			if err := decodeItems(raw, &objects); err != nil {
-				return err
-			}
-			n, employee = len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) }
-		} else {
-			var objects []map[string]json.RawMessage
-			if err := decodeItems(raw, &objects); err != nil {
-				return err
-			}
-			n, employee = len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.decodedUser(objects[i], reader) }
+		// The page is decoded into raw objects; each is then read without being decoded
+		// again (UserReader), and mapped unless the sink recognizes it.
+		var objects []json.RawMessage
+		if err := decodeItems(raw, &objects); err != nil {
+			return err
 		}
+		n, employee := len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) }
 		users := make([]extract.User, 0, n)
 		statuses := make([]extract.Status, 0, n)
 		for i := range n {
@@ -658,8 +644,8 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 		decodeString(picked[1], &status)
 		return u, d.status(u.ID, status, idText(picked[2])), nil
 	}
-	var obj map[string]json.RawMessage
-	if err := gojson.Unmarshal(raw, &obj); err != nil {
+	obj, err := reader.Decode(raw)
+	if err != nil {
 		return extract.User{}, nil, fmt.Errorf("employee: %w", err)
 	}
 	return d.decodedUser(obj, reader)

@@ -241,38 +241,27 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 	reader := &extract.UserReader{Rec: rec, Pick: []string{fieldID},
 		ID:      func(raw []byte) string { id, _ := idText(raw); return id },
 		Context: func(string) string { return context }}
-	// Objects are read before they are decoded only when the sink may recognize them;
-	// otherwise they are decoded directly.
-	recognizing, err := reader.Recognizing(ctx)
-	if err != nil {
-		return c.fail("sink users", err)
-	}
+	// Each item is read without being decoded again (UserReader), and mapped unless the
+	// sink recognizes it.
 	present, err := eachItem(body, func(dec *gojson.Decoder) error {
-		var obj map[string]json.RawMessage
-		if recognizing {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return err
-			}
-			n++
-			u, _, ok, err := reader.Unchanged(ctx, raw)
-			if err != nil {
-				failed = c.fail("sink users", err)
-				return failed
-			}
-			if ok {
-				return add(u)
-			}
-			if err := gojson.Unmarshal(raw, &obj); err != nil {
-				return err
-			}
-		} else {
-			if err := dec.Decode(&obj); err != nil {
-				return err
-			}
-			n++
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
 		}
-		u, err := c.user(obj, teams)
+		n++
+		u, _, ok, err := reader.Unchanged(ctx, raw)
+		if err != nil {
+			failed = c.fail("sink users", err)
+			return failed
+		}
+		if ok {
+			return add(u)
+		}
+		obj, err := reader.Decode(raw)
+		if err != nil {
+			return err
+		}
+		u, err = c.user(obj, teams)
 		if err != nil {
 			failed = c.fail(op, err)
 			return failed

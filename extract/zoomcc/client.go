@@ -414,12 +414,6 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 	total := 0
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	// Objects are read before they are decoded only when the sink may recognize them;
-	// otherwise pages are decoded into objects directly.
-	recognizing, err := reader.Recognizing(ctx)
-	if err != nil {
-		return c.fail("sink users", err)
-	}
 	emit := func(n int, user func(i int) (extract.User, *extract.Status, error)) error {
 		users := make([]extract.User, 0, n)
 		statuses := make([]extract.Status, 0, n)
@@ -447,15 +441,11 @@ func (c *Client) users(ctx context.Context, dir *directory, sink extract.Sink) e
 		}
 		return nil
 	}
-	if recognizing {
-		err = list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
-			return emit(len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) })
-		})
-	} else {
-		err = list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []map[string]json.RawMessage) error {
-			return emit(len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.decodedUser(objects[i], reader) })
-		})
-	}
+	// A page is decoded into raw objects; each is then read without being decoded again
+	// (UserReader), and mapped unless the sink recognizes it.
+	err := list(ctx, c, path, c.pageSize, []string{keyUsers}, func(objects []json.RawMessage) error {
+		return emit(len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) })
+	})
 	if err != nil {
 		return err
 	}
@@ -789,8 +779,8 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 		}
 		return u, presence(u.ID, st[0], st[1], st[2], st[3]), nil
 	}
-	var obj map[string]json.RawMessage
-	if err := gojson.Unmarshal(raw, &obj); err != nil {
+	obj, err := reader.Decode(raw)
+	if err != nil {
 		return extract.User{}, nil, extract.MalformedError(fmt.Errorf("user object: %w", err), raw)
 	}
 	return d.decodedUser(obj, reader)
