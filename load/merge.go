@@ -178,12 +178,21 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		return nil
 	}
 	defer dropMergeTables(ctx, conn)
+	// A source without current versions (its first load) has nothing to compare with.
+	diff := step{"diff", []any{r.Source}, ""}
+	var hasCurrent bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users_history WHERE source = $1 AND is_current)`, r.Source).Scan(&hasCurrent); err != nil {
+		return r, fmt.Errorf("merge: %w", err)
+	}
+	if !hasCurrent {
+		diff = step{"diff_first", nil, ""}
+	}
 	prepare := []step{
 		{stageListing, nil, listing},
 		{"stage_users", nil, files},
 		{"stage_skipped", []any{r.Source}, ""},
 		{statuses, nil, quoteList(staged.StatusFiles)},
-		{"diff", []any{r.Source}, ""},
+		diff,
 		{"gone", []any{r.Source}, ""},
 		{"quality", []any{r.RunID, at, r.Source}, ""},
 	}
@@ -258,6 +267,9 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 
 // dropMergeTables drops the temporary tables a merge or preview made on conn.
 func dropMergeTables(ctx context.Context, conn *sql.Conn) {
+	// merge_diff is a view after a first load's diff: a view goes first, as it depends
+	// on stage_users.
+	_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS merge_diff")
 	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t)
 	}
