@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -173,21 +174,75 @@ func normalizeGroups(in []extract.Group) []extract.Group {
 
 // extraJSON renders the provider fields without a column as one compact JSON object
 // with sorted keys, so equal content always has equal text. Invalid JSON values are
-// kept as JSON strings rather than dropped.
+// kept as JSON strings rather than dropped. The text is the one encoding/json's Marshal
+// writes of the map (history compares it, so it must not change), written without
+// reflection: names and values that need no escaping, as most do, are copied as they
+// are, and only the others go through encoding/json.
 func extraJSON(extra map[string]json.RawMessage) string {
 	if len(extra) == 0 {
 		return "{}"
 	}
-	clean := make(map[string]json.RawMessage, len(extra))
+	keys := make([]string, 0, len(extra))
+	size := 2
 	for k, v := range extra {
-		if !json.Valid(v) {
-			v, _ = json.Marshal(string(v))
+		keys = append(keys, k)
+		size += len(k) + len(v) + 4
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		clean[k] = v
+		if plainString(k) {
+			b = append(b, '"')
+			b = append(b, k...)
+			b = append(b, '"')
+		} else {
+			q, _ := json.Marshal(k)
+			b = append(b, q...)
+		}
+		b = append(b, ':')
+		v := extra[k]
+		switch {
+		case !json.Valid(v):
+			q, _ := json.Marshal(string(v))
+			b = append(b, q...)
+		case plainJSON(v):
+			b = append(b, v...)
+		default: // as Marshal writes a json.RawMessage: compact, HTML characters escaped
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, v)
+			esc := bytes.NewBuffer(b)
+			json.HTMLEscape(esc, buf.Bytes())
+			b = esc.Bytes()
+		}
 	}
-	b, err := json.Marshal(clean)
-	if err != nil {
-		return "{}"
-	}
+	b = append(b, '}')
 	return string(b)
+}
+
+// plainString reports whether encoding/json writes s as it is between quotes: printable
+// ASCII without quotes, backslashes or the characters it escapes for HTML.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainJSON reports whether encoding/json writes the valid JSON value v as it is: no
+// white space to compact away and nothing it escapes for HTML (<, >, &, and U+2028 and
+// U+2029, whose UTF-8 starts with 0xE2).
+func plainJSON(v []byte) bool {
+	for _, c := range v {
+		switch c {
+		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xE2:
+			return false
+		}
+	}
+	return true
 }
