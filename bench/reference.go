@@ -14,8 +14,8 @@ import (
 
 // The reference is what DuckDB alone does with the same page files: read_json with
 // pinned column types, the canonical columns computed in SQL (role contract as CASE,
-// names cleaned, phones copied raw: no phone library), written as zstd Parquet
-// partitioned by source. roster's sync is measured against it.
+// names cleaned, phones copied raw: no phone library), written as zstd Parquet (level 1,
+// as roster writes its lake) partitioned by source. roster's sync is measured against it.
 
 // referenceColumns are the canonical columns both outputs have; the correctness check
 // compares them.
@@ -130,7 +130,7 @@ func Reference(ctx context.Context, dir string, sources map[string]string, out s
 		return 0, err
 	}
 	defer db.Close()
-	copySQL := fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (source))`,
+	copySQL := fmt.Sprintf(`COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (source))`,
 		strings.Join(parts, "\nUNION ALL\n"), strings.ReplaceAll(out, "'", "''"))
 	if _, err := db.ExecContext(ctx, copySQL); err != nil {
 		return 0, fmt.Errorf("reference: %w", err)

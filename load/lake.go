@@ -310,7 +310,10 @@ func (w *Warehouse) replaceMarked(ctx context.Context, rel, query, marker string
 		return fmt.Errorf("lake: %w", err)
 	}
 	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf(".%s.%d.tmp", filepath.Base(final), time.Now().UnixNano()))
-	options := "FORMAT parquet, COMPRESSION zstd"
+	// zstd at level 1 rather than DuckDB's default 3: 10-30% less time for each lake
+	// file and no larger (measured at 300,000 users: users_current 1.1 -> 0.9 s,
+	// people 1.7 -> 1.2 s, sizes within 2%, level 1's the smaller).
+	options := "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 	if marker != "" {
 		options += fmt.Sprintf(", KV_METADATA {%s: %s}", snapshotKey, lit(marker))
 	}
