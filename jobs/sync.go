@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,13 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		w.OnStep = func(step string, took time.Duration) { opts.Logger.Debug().Dur("took", took).Msg(step) }
 	}
 	if err := w.DeferCheckpoints(ctx); err != nil {
+		return SyncResult{}, err
+	}
+	// DuckDB leaves a core to the sources' listings and mapping, which run beside the
+	// merges and lake files: on 2 cores, one DuckDB thread instead of two took a million
+	// users' first night from 119-146 s of CPU to 106 s, in no more wall time, and the
+	// incremental night from 58.8 s to 51.4 s.
+	if err := w.SetThreads(ctx, runtime.GOMAXPROCS(0)-1); err != nil {
 		return SyncResult{}, err
 	}
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {

@@ -64,3 +64,25 @@ func TestDeferredCheckpointsKeepCommitsInTheWALUntilCheckpoint(t *testing.T) {
 		t.Errorf("WAL holds %d bytes after Checkpoint", n)
 	}
 }
+
+func TestSetThreadsGivesDuckDBAtLeastOneThread(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, tt := range []struct{ set, want int64 }{{3, 3}, {1, 1}, {0, 1}, {-1, 1}} {
+		if err := w.SetThreads(ctx, int(tt.set)); err != nil {
+			t.Fatal(err)
+		}
+		var got int64
+		if err := w.DB().QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("SetThreads(%d): threads = %d, want %d", tt.set, got, tt.want)
+		}
+	}
+}

@@ -53,6 +53,14 @@ func (w *Warehouse) SetMemoryLimit(ctx context.Context, bytes int64) error {
 	return nil
 }
 
+// SetThreads sets how many threads DuckDB's queries use (at least 1).
+func (w *Warehouse) SetThreads(ctx context.Context, n int) error {
+	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", max(n, 1))); err != nil {
+		return fmt.Errorf("warehouse %s: threads: %w", w.path, err)
+	}
+	return nil
+}
+
 // DeferCheckpoints makes DuckDB checkpoint the run's changes once, when the warehouse
 // is closed (or Checkpoint is called), instead of at every commit that takes the WAL past
 // 16 MB: measured at 1,000,000 users, those checkpoints cost a few seconds each in the
