@@ -204,3 +204,35 @@ func assertLakeMatches(t *testing.T, w *load.Warehouse) {
 		}
 	}
 }
+
+func TestAListingMarkedUniqueIsMergedAsAGroupedOne(t *testing.T) {
+	t.Parallel()
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	m := transform.Mapper{Source: "crm", Provider: "close", Region: "US", Location: time.UTC}
+	phoned := m.User(extract.User{ID: "p", Email: "not-an-email", FirstName: "P", Phones: []extract.Phone{{Raw: "+1 650 253 0000", Kind: "mobile"}, {Raw: "+1 (000) 000-0000 5", Kind: "office"}}})
+	nights := [][]transform.UserRow{
+		{user("a", "a@x.io", "user", "g1"), user("b", "b@x.io", "admin"), phoned},
+		{user("a", "a@x.io", "superuser", "g2"), phoned, user("d", "d@x.io", "user")},
+	}
+	state := func(unique bool) string {
+		w := openWarehouse(t)
+		for i, users := range nights {
+			at := d0.Add(time.Duration(i) * 24 * time.Hour)
+			st := stage(t, t.TempDir(), users, nil, fmt.Sprintf("r%d", i), at)
+			st.UniqueListing = unique
+			r, err := w.Merge(context.Background(), load.SourceRun{RunID: fmt.Sprintf("r%d", i), Source: "crm", Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Inserted+r.Updated+r.Deleted == 0 {
+				t.Fatalf("night %d changed nothing: %+v", i, r)
+			}
+		}
+		return one(t, w, `SELECT string_agg(user_key || row_hash || is_current || coalesce(array_to_string(changed_fields, ','), '-'), ' ' ORDER BY user_key, valid_from) FROM users_history`) + " | " +
+			one(t, w, `SELECT string_agg(check_name || failing_rows, ' ' ORDER BY run_id, check_name, detail) FROM data_quality`) + " | " +
+			one(t, w, `SELECT string_agg(user_key || fingerprint || invalid_phone || array_to_string(issues, ','), ' ' ORDER BY user_key) FROM user_fingerprints`)
+	}
+	if grouped, unique := state(false), state(true); grouped != unique {
+		t.Errorf("merged as unique:\n%s\nmerged grouped:\n%s", unique, grouped)
+	}
+}

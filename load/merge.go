@@ -160,9 +160,9 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	case len(staged.StatusFiles) > 0:
 		statuses = "stage_statuses"
 	}
-	stageListing := "stage_listing"
+	stageListing, stageUsers := "stage_listing", "stage_users"
 	if staged.UniqueListing {
-		stageListing = "stage_listing_unique"
+		stageListing, stageUsers = "stage_listing_unique", "stage_users_unique"
 	}
 	type step struct {
 		name string
@@ -189,7 +189,7 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	}
 	prepare := []step{
 		{stageListing, nil, listing},
-		{"stage_users", nil, files},
+		{stageUsers, nil, files},
 		{"stage_skipped", []any{r.Source}, ""},
 		{statuses, nil, quoteList(staged.StatusFiles)},
 		diff,
