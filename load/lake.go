@@ -78,6 +78,20 @@ func (w *Warehouse) PublishSource(ctx context.Context, source string) error {
 	return errors.Join(append(errs, w.refreshCurrent(ctx, source, changes[source], false))...)
 }
 
+// PublishPeople replaces the people file unless it already reflects every source's
+// latest change: a sync calls it as soon as its last merge is committed, beside that
+// source's PublishSource, and PublishLake then finds it done.
+func (w *Warehouse) PublishPeople(ctx context.Context) error {
+	if w.Lake == "" {
+		return nil
+	}
+	changes, err := w.lastChanges(ctx, "")
+	if err != nil {
+		return err
+	}
+	return w.refreshPeople(ctx, changes, false)
+}
+
 // snapshotKey names, in a snapshot file's Parquet key-value metadata, the state of the
 // warehouse the file reflects.
 const snapshotKey = "roster_snapshot_of"

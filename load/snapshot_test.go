@@ -147,3 +147,46 @@ func TestRunFilesMissingFromTheLakeAreWrittenAgainAndNoOthers(t *testing.T) {
 	}
 	assertLakeMatches(t, w)
 }
+
+func TestPublishPeopleWritesPeopleOnlyWhenASourceChanged(t *testing.T) {
+	t.Parallel()
+	w := openWarehouse(t)
+	ctx := context.Background()
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	path := filepath.Join(w.Lake, "people", "current.parquet")
+	file := func() os.FileInfo { // a replaced file is another file (a rename over it)
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	differ := func() string {
+		return one(t, w, `SELECT count(*)::VARCHAR FROM (SELECT * FROM people EXCEPT ALL SELECT * FROM read_parquet('`+path+`'))`) + "," +
+			one(t, w, `SELECT count(*)::VARCHAR FROM (SELECT * FROM read_parquet('`+path+`') EXCEPT ALL SELECT * FROM people)`)
+	}
+	merge(t, w, "r0", d0, []transform.UserRow{user("a", "a@x.io", "user"), user("b", "b@x.io", "admin")})
+	if err := w.PublishPeople(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := file()
+	if d := differ(); d != "0,0" {
+		t.Fatalf("people file and view differ by %s rows", d)
+	}
+	if err := w.PublishPeople(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(file(), first) {
+		t.Error("people was written again without a change")
+	}
+	merge(t, w, "r1", d0.Add(24*time.Hour), []transform.UserRow{user("a", "a@x.io", "user"), user("c", "c@x.io", "user")})
+	if err := w.PublishPeople(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(file(), first) {
+		t.Error("people was not written again after a change")
+	}
+	if d := differ(); d != "0,0" {
+		t.Errorf("people file and view differ by %s rows after a change", d)
+	}
+}
