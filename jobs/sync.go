@@ -140,40 +140,30 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if err := w.DeferCheckpoints(ctx); err != nil {
 		return SyncResult{}, err
 	}
-	// While sources are listing, DuckDB leaves a core to the listings and mapping, which
-	// run beside the merges and lake files: on 2 cores, one DuckDB thread instead of two
-	// took a million users' first night from 119-146 s of CPU to 106 s, in no more wall
-	// time. Once every listing is done, the merges and lake files left take every core.
-	cores := runtime.GOMAXPROCS(0)
-	if err := w.SetThreads(ctx, cores-1); err != nil {
+	// DuckDB leaves a core to the listings and mapping, which run beside the merges and
+	// lake files, and once the listings are done a merge or lake file runs beside
+	// another: on 2 cores, one DuckDB thread instead of two took a million users' first
+	// night from 119-146 s of CPU to 106 s, in no more wall time (two A/B pairs); two
+	// threads after the last listing only cost CPU again (131 s).
+	if err := w.SetThreads(ctx, runtime.GOMAXPROCS(0)-1); err != nil {
 		return SyncResult{}, err
 	}
-	var listing, merging atomic.Int64
-	listing.Store(int64(len(sources)))
+	var merging atomic.Int64
 	merging.Store(int64(len(sources)))
 	var people sync.WaitGroup
 	var peopleTook time.Duration // set before people is done
-	steps := sourceSteps{
-		listed: func() {
-			if listing.Add(-1) == 0 {
-				if err := w.SetThreads(context.WithoutCancel(ctx), cores); err != nil {
-					opts.Logger.Warn().Err(err).Msg("giving DuckDB every core")
+	// people spans sources: it goes out as soon as the last merge is over, beside that
+	// source's own lake files (PublishLake retries it if it failed).
+	sourceMerged := func() {
+		if merging.Add(-1) == 0 && !opts.DryRun {
+			people.Go(func() {
+				start := time.Now()
+				defer func() { peopleTook = time.Since(start) }()
+				if err := w.PublishPeople(context.WithoutCancel(ctx)); err != nil {
+					opts.Logger.Debug().Err(err).Msg("publishing people after the last merge; retried at the end of the run")
 				}
-			}
-		},
-		// people spans sources: it goes out as soon as the last merge is committed,
-		// beside that source's own lake files (PublishLake retries it if it failed).
-		merged: func() {
-			if merging.Add(-1) == 0 && !opts.DryRun {
-				people.Go(func() {
-					start := time.Now()
-					defer func() { peopleTook = time.Since(start) }()
-					if err := w.PublishPeople(context.WithoutCancel(ctx)); err != nil {
-						opts.Logger.Debug().Err(err).Msg("publishing people after the last merge; retried at the end of the run")
-					}
-				})
-			}
-		},
+			})
+		}
 	}
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
 		if err := w.SetMemoryLimit(ctx, int64(mb)<<20*6/10); err != nil {
@@ -226,14 +216,11 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Each step's callback runs once: when the step ends, or when the source fails
-			// before it.
-			steps := sourceSteps{listed: sync.OnceFunc(steps.listed), merged: sync.OnceFunc(steps.merged)}
-			defer steps.merged()
-			defer steps.listed()
+			mergeOver := sync.OnceFunc(sourceMerged) // once: after the merge, or on failing before it
+			defer mergeOver()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			runs[i], res.Phases[i], lakeErrs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log, steps)
+			runs[i], res.Phases[i], lakeErrs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log, mergeOver)
 		}()
 	}
 	wg.Wait()
@@ -328,13 +315,10 @@ func (l *fingerprintLoad) wait(ctx context.Context) (map[uint64]transform.Finger
 	}
 }
 
-// sourceSteps are called by syncSource as its source goes through a sync: listed when
-// its listing has ended, merged when its merge is over (committed or not).
-type sourceSteps struct{ listed, merged func() }
-
-// syncSource extracts one source into staging and merges it. It never returns an
-// error: the outcome, failure included, is the source_runs row it recorded.
-func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger, steps sourceSteps) (load.SourceRun, Phases, error) {
+// syncSource extracts one source into staging and merges it, and calls mergeOver when the
+// merge is over (committed or not). It never returns an error: the outcome, failure
+// included, is the source_runs row it recorded.
+func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger, mergeOver func()) (load.SourceRun, Phases, error) {
 	log = log.With().Str("source", src.Name).Str("provider", src.Provider).Logger()
 	run := load.SourceRun{RunID: runID, Source: src.Name, Provider: src.Provider, StartedAt: opts.Now().UTC()}
 	var ph Phases
@@ -378,7 +362,6 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	}
 	extractStart := time.Now()
 	extractErr := extractor.Extract(ctx, sink)
-	steps.listed()
 	bar.finish(extractErr == nil)
 	extractWall := time.Since(extractStart)
 	var known []string // nil: the source has no catalogue, every field counts as known
@@ -408,7 +391,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	merged, err := apply(ctx, run, staged)
 	ph.Merge = time.Since(mergeStart)
 	mergeMu.Unlock()
-	steps.merged()
+	mergeOver()
 	if err != nil {
 		run.Records, run.Duplicates = merged.Records, merged.Duplicates
 		return fail(err)
