@@ -209,7 +209,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	runs := make([]load.SourceRun, len(sources))
 	res.Phases = make([]Phases, len(sources))
 	lakeErrs := make([]error, len(sources)) // each source publishes its files when merged
-	var mergeMu sync.Mutex                  // one writer: merges are serialized, extraction is not
+	var locks mergeLocks
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, opts.Parallel)
 	for i, src := range sources {
@@ -220,7 +220,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 			defer mergeOver()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			runs[i], res.Phases[i], lakeErrs[i] = syncSource(ctx, opts, w, &mergeMu, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log, mergeOver)
+			runs[i], res.Phases[i], lakeErrs[i] = syncSource(ctx, opts, w, &locks, src, res.Run.RunID, filepath.Join(stagingRoot, res.Run.RunID, src.Name), log, mergeOver)
 		}()
 	}
 	wg.Wait()
@@ -315,10 +315,14 @@ func (l *fingerprintLoad) wait(ctx context.Context) (map[uint64]transform.Finger
 	}
 }
 
+// mergeLocks order the sources' merges: one writer applies at a time (apply), and one
+// merge is prepared at a time (prepare), beside it. Extraction takes neither.
+type mergeLocks struct{ prepare, apply sync.Mutex }
+
 // syncSource extracts one source into staging and merges it, and calls mergeOver when the
 // merge is over (committed or not). It never returns an error: the outcome, failure
 // included, is the source_runs row it recorded.
-func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeMu *sync.Mutex, src config.Source, runID, dir string, log zerolog.Logger, mergeOver func()) (load.SourceRun, Phases, error) {
+func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, locks *mergeLocks, src config.Source, runID, dir string, log zerolog.Logger, mergeOver func()) (load.SourceRun, Phases, error) {
 	log = log.With().Str("source", src.Name).Str("provider", src.Provider).Logger()
 	run := load.SourceRun{RunID: runID, Source: src.Name, Provider: src.Provider, StartedAt: opts.Now().UTC()}
 	var ph Phases
@@ -330,8 +334,8 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 		if opts.DryRun {
 			return run, ph, nil
 		}
-		mergeMu.Lock()
-		defer mergeMu.Unlock()
+		locks.apply.Lock()
+		defer locks.apply.Unlock()
 		if err := w.RecordFailure(context.WithoutCancel(ctx), run); err != nil {
 			log.Error().Err(err).Msg("recording the failure in source_runs")
 		}
@@ -382,15 +386,23 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeM
 	}
 	run.Complete = true
 	run.FinishedAt = opts.Now().UTC()
-	mergeMu.Lock()
-	apply := w.Merge
-	if opts.DryRun {
-		apply = w.Preview
+	// A merge is prepared (staged, compared, checked) while another source's merge is
+	// being applied, and applied alone: one prepares and one applies at a time, so at
+	// most two sources' staged tables are held at once.
+	locks.prepare.Lock()
+	prepareStart := time.Now()
+	pending, err := w.PrepareMerge(ctx, run, staged)
+	ph.Merge = time.Since(prepareStart)
+	locks.prepare.Unlock()
+	merged := pending.Run()
+	if err == nil && !opts.DryRun {
+		locks.apply.Lock()
+		applyStart := time.Now()
+		merged, err = pending.Apply(ctx)
+		ph.Merge += time.Since(applyStart)
+		locks.apply.Unlock()
 	}
-	mergeStart := time.Now()
-	merged, err := apply(ctx, run, staged)
-	ph.Merge = time.Since(mergeStart)
-	mergeMu.Unlock()
+	pending.Close()
 	mergeOver()
 	if err != nil {
 		run.Records, run.Duplicates = merged.Records, merged.Duplicates

@@ -236,3 +236,55 @@ func TestAListingMarkedUniqueIsMergedAsAGroupedOne(t *testing.T) {
 		t.Errorf("merged as unique:\n%s\nmerged grouped:\n%s", unique, grouped)
 	}
 }
+
+func TestMergesPreparedSideBySideApplyAsMergesOneAfterTheOther(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d0 := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	hr := transform.Mapper{Source: "hr", Provider: "close", Region: "US", Location: time.UTC}
+	hrUser := func(id, role string) transform.UserRow {
+		return hr.User(extract.User{ID: id, Email: id + "@x.io", FirstName: "F" + id, LastName: "L", Role: role})
+	}
+	nights := []map[string][]transform.UserRow{
+		{"crm": {user("a", "a@x.io", "user", "g1"), user("b", "b@x.io", "admin")}, "hr": {hrUser("a", "user"), hrUser("z", "admin")}},
+		{"crm": {user("a", "a@x.io", "superuser", "g2"), user("c", "c@x.io", "user")}, "hr": {hrUser("z", "user")}},
+	}
+	run := func(source string, night int) load.SourceRun {
+		at := d0.Add(time.Duration(night) * 24 * time.Hour)
+		return load.SourceRun{RunID: fmt.Sprintf("r%d", night), Source: source, Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}
+	}
+	state := func(w *load.Warehouse) string {
+		return one(t, w, `SELECT string_agg(user_key || row_hash || is_current || is_deleted || coalesce(array_to_string(changed_fields, ','), '-'), ' ' ORDER BY user_key, valid_from) FROM users_history`) + " | " +
+			one(t, w, `SELECT string_agg(source || inserted || updated || deleted || unchanged, ' ' ORDER BY run_id, source) FROM source_runs`) + " | " +
+			one(t, w, `SELECT string_agg(user_key || fingerprint, ' ' ORDER BY user_key) FROM user_fingerprints`)
+	}
+	sequential, sideBySide := openWarehouse(t), openWarehouse(t)
+	for night, listings := range nights {
+		for _, source := range []string{"crm", "hr"} {
+			if _, err := sequential.Merge(ctx, run(source, night), stage(t, t.TempDir(), listings[source], nil, fmt.Sprintf("r%d", night), d0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var pending []*load.PendingMerge
+		for _, source := range []string{"crm", "hr"} {
+			p, err := sideBySide.PrepareMerge(ctx, run(source, night), stage(t, t.TempDir(), listings[source], nil, fmt.Sprintf("r%d", night), d0))
+			defer p.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending = append(pending, p)
+		}
+		for _, p := range pending {
+			if _, err := p.Apply(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p.Close()
+			if _, err := p.Apply(ctx); err == nil {
+				t.Error("a merge was applied again after Close")
+			}
+		}
+	}
+	if got, want := state(sideBySide), state(sequential); got != want {
+		t.Errorf("prepared side by side:\n%s\nmerged one after the other:\n%s", got, want)
+	}
+}

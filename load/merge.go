@@ -128,27 +128,67 @@ func (w *Warehouse) RecordFailure(ctx context.Context, r SourceRun) error {
 // the row with its counts. Versions open at r.StartedAt. Hashing and diffing happen
 // on staged tables before the transaction; the transaction only applies the result.
 func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
-	return w.merge(ctx, r, staged, false)
+	p, err := w.PrepareMerge(ctx, r, staged)
+	defer p.Close()
+	if err != nil {
+		return p.Run(), err
+	}
+	return p.Apply(ctx)
 }
 
 // Preview computes what Merge would do — the counts of new, changed, deleted and
 // unchanged users and the data-quality report — and changes nothing.
 func (w *Warehouse) Preview(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
-	return w.merge(ctx, r, staged, true)
+	p, err := w.PrepareMerge(ctx, r, staged)
+	p.Close()
+	return p.Run(), err
 }
 
-func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRun bool) (SourceRun, error) {
+// A PendingMerge is a source's merge computed on staged tables and not yet applied:
+// its counts and data-quality report are known, and nothing has changed. Sources are
+// prepared side by side; their Apply calls must not overlap (one writer), and a
+// source's merge must be applied before another of the same source is prepared.
+type PendingMerge struct {
+	w    *Warehouse
+	conn *sql.Conn // the connection holding the staged (temporary) tables
+	r    SourceRun
+}
+
+// Run is the source_runs row the merge records, with its counts.
+func (p *PendingMerge) Run() SourceRun { return p.r }
+
+// Close drops the staged tables and releases their connection.
+func (p *PendingMerge) Close() {
+	if p.conn != nil {
+		dropMergeTables(context.Background(), p.conn)
+		p.conn.Close()
+		p.conn = nil
+	}
+}
+
+// PrepareMerge stages one source's complete listing from its staging files and
+// computes its merge: which users are new, changed, unchanged and gone, and the
+// data-quality report. It reads the warehouse and changes nothing in it. The returned
+// merge, even on error (then holding the row's counts so far), must be closed.
+func (w *Warehouse) PrepareMerge(ctx context.Context, r SourceRun, staged Staged) (*PendingMerge, error) {
+	p := &PendingMerge{w: w, r: r}
 	if !r.Complete {
-		return r, errors.New("merge: only a complete listing can be merged")
+		return p, errors.New("merge: only a complete listing can be merged")
 	}
 	if len(staged.UserFiles) == 0 || len(staged.ListingFiles) == 0 {
-		return r, errors.New("merge: no staging files")
+		return p, errors.New("merge: no staging files")
 	}
 	conn, err := w.db.Conn(ctx) // temp tables live on one connection
 	if err != nil {
-		return r, err
+		return p, err
 	}
-	defer conn.Close()
+	p.conn = conn
+	err = p.prepare(ctx, staged)
+	return p, err
+}
+
+func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
+	w, conn, r := p.w, p.conn, &p.r
 
 	files := quoteList(staged.UserFiles)
 	listing := quoteList(staged.ListingFiles)
@@ -177,12 +217,12 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 		w.step("merge "+r.Source+" "+st.name, start)
 		return nil
 	}
-	defer dropMergeTables(ctx, conn)
+	dropMergeTables(ctx, conn) // a pooled connection may hold another merge's tables
 	// A source without current versions (its first load) has nothing to compare with.
 	diff := step{"diff", []any{r.Source}, ""}
 	var hasCurrent bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users_history WHERE source = $1 AND is_current)`, r.Source).Scan(&hasCurrent); err != nil {
-		return r, fmt.Errorf("merge: %w", err)
+		return fmt.Errorf("merge: %w", err)
 	}
 	if !hasCurrent {
 		diff = step{"diff_first", nil, ""}
@@ -198,59 +238,80 @@ func (w *Warehouse) merge(ctx context.Context, r SourceRun, staged Staged, dryRu
 	}
 	for _, st := range prepare {
 		if err := exec(conn, st); err != nil {
-			return r, err
+			return err
 		}
 	}
 	var inconsistent int64
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM stage_skipped WHERE NOT consistent`).Scan(&inconsistent); err != nil {
-		return r, fmt.Errorf("merge: %w", err)
+		return fmt.Errorf("merge: %w", err)
 	}
 	if inconsistent > 0 {
-		return r, fmt.Errorf("merge: %d users were skipped as unchanged without a matching fingerprint of a current user; the staging does not belong to this warehouse's state", inconsistent)
+		return fmt.Errorf("merge: %d users were skipped as unchanged without a matching fingerprint of a current user; the staging does not belong to this warehouse's state", inconsistent)
 	}
 	if err := stageFields(ctx, conn, staged.Fields); err != nil {
-		return r, err
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, must(rsql.Merge("drift")), r.RunID, at, r.Source); err != nil {
-		return r, fmt.Errorf("merge drift: %w", err)
+		return fmt.Errorf("merge drift: %w", err)
 	}
 	var rowsRead int64
 	if err := conn.QueryRowContext(ctx, must(rsql.Merge("stage_counts"))).Scan(&rowsRead, &r.Records); err != nil {
-		return r, fmt.Errorf("merge: reading staging: %w", err)
+		return fmt.Errorf("merge: reading staging: %w", err)
 	}
 	r.Duplicates = rowsRead - r.Records
 	var current int64
 	if err := conn.QueryRowContext(ctx, must(rsql.Merge("diff_counts")), r.Source).Scan(
 		&r.Inserted, &r.Updated, &r.Unchanged, &r.Deleted, &current); err != nil {
-		return r, fmt.Errorf("merge counts: %w", err)
+		return fmt.Errorf("merge counts: %w", err)
 	}
 	if r.Records == 0 && current > 0 {
-		return r, fmt.Errorf("%w; refusing to delete all %d current users of %s", ErrEmptyListing, current, r.Source)
+		return fmt.Errorf("%w; refusing to delete all %d current users of %s", ErrEmptyListing, current, r.Source)
 	}
 
-	if r.Quality, err = readQuality(ctx, conn); err != nil {
-		return r, err
+	quality, err := readQuality(ctx, conn)
+	if err != nil {
+		return err
 	}
+	r.Quality = quality
 	r.Status = StatusSucceeded
-	if dryRun {
-		return r, nil
+	return nil
+}
+
+// Apply applies the prepared merge in one transaction with its source_runs row and
+// returns the row.
+func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
+	if p.conn == nil {
+		return p.r, errors.New("merge: applied after Close")
+	}
+	w, conn, r := p.w, p.conn, p.r
+	at := r.StartedAt.UTC()
+	exec := func(ex execer, name string, args ...any) error {
+		start := time.Now()
+		if _, err := ex.ExecContext(ctx, must(rsql.Merge(name)), args...); err != nil {
+			return fmt.Errorf("merge %s: %w", name, err)
+		}
+		w.step("merge "+r.Source+" "+name, start)
+		return nil
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return r, err
 	}
-	apply := []step{
-		{"close_versions", []any{r.Source, at}, ""},
-		{"insert_versions", []any{at, r.RunID}, ""},
-		{"insert_tombstones", []any{at, r.RunID}, ""},
-		{"insert_statuses", nil, ""},
-		{"insert_quality", nil, ""},
-		{"insert_fields", []any{r.RunID, r.Source}, ""},
-		{"delete_fingerprints", []any{r.Source}, ""},
-		{"insert_fingerprints", []any{r.Source}, ""},
+	apply := []struct {
+		name string
+		args []any
+	}{
+		{"close_versions", []any{r.Source, at}},
+		{"insert_versions", []any{at, r.RunID}},
+		{"insert_tombstones", []any{at, r.RunID}},
+		{"insert_statuses", nil},
+		{"insert_quality", nil},
+		{"insert_fields", []any{r.RunID, r.Source}},
+		{"delete_fingerprints", []any{r.Source}},
+		{"insert_fingerprints", []any{r.Source}},
 	}
 	for _, st := range apply {
-		if err := exec(tx, st); err != nil {
+		if err := exec(tx, st.name, st.args...); err != nil {
 			return r, errors.Join(err, tx.Rollback())
 		}
 	}
