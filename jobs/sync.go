@@ -315,8 +315,8 @@ func (l *fingerprintLoad) wait(ctx context.Context) (map[uint64]transform.Finger
 	}
 }
 
-// mergeLocks order the sources' merges: one writer applies at a time (apply), and one
-// merge is prepared at a time (prepare), beside it. Extraction takes neither.
+// mergeLocks order the sources' merges: one writer applies at a time (apply), and the
+// next merge is prepared beside it (prepare). Extraction takes neither.
 type mergeLocks struct{ prepare, apply sync.Mutex }
 
 // syncSource extracts one source into staging and merges it, and calls mergeOver when the
@@ -387,16 +387,19 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, locks 
 	run.Complete = true
 	run.FinishedAt = opts.Now().UTC()
 	// A merge is prepared (staged, compared, checked) while another source's merge is
-	// being applied, and applied alone: one prepares and one applies at a time, so at
-	// most two sources' staged tables are held at once.
+	// applied, and applied alone. The prepare lock is handed over only once this merge
+	// holds the apply lock, so at most two sources' staged tables are held at once: the
+	// one applied and the next one.
 	locks.prepare.Lock()
 	prepareStart := time.Now()
 	pending, err := w.PrepareMerge(ctx, run, staged)
 	ph.Merge = time.Since(prepareStart)
-	locks.prepare.Unlock()
 	merged := pending.Run()
-	if err == nil && !opts.DryRun {
+	if err != nil || opts.DryRun {
+		locks.prepare.Unlock()
+	} else {
 		locks.apply.Lock()
+		locks.prepare.Unlock()
 		applyStart := time.Now()
 		merged, err = pending.Apply(ctx)
 		ph.Merge += time.Since(applyStart)
