@@ -268,10 +268,11 @@ func TestMergesPreparedSideBySideApplyAsMergesOneAfterTheOther(t *testing.T) {
 		var pending []*load.PendingMerge
 		for _, source := range []string{"crm", "hr"} {
 			p, err := sideBySide.PrepareMerge(ctx, run(source, night), stage(t, t.TempDir(), listings[source], nil, fmt.Sprintf("r%d", night), d0))
-			defer p.Close()
 			if err != nil {
+				p.Close()
 				t.Fatal(err)
 			}
+			defer p.Close()
 			pending = append(pending, p)
 		}
 		for _, p := range pending {

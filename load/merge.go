@@ -129,10 +129,11 @@ func (w *Warehouse) RecordFailure(ctx context.Context, r SourceRun) error {
 // on staged tables before the transaction; the transaction only applies the result.
 func (w *Warehouse) Merge(ctx context.Context, r SourceRun, staged Staged) (SourceRun, error) {
 	p, err := w.PrepareMerge(ctx, r, staged)
-	defer p.Close()
 	if err != nil {
+		p.Close()
 		return p.Run(), err
 	}
+	defer p.Close()
 	return p.Apply(ctx)
 }
 
