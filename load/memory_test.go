@@ -7,14 +7,21 @@ import (
 	"testing"
 )
 
-func TestSetMemoryLimitBoundsDuckDB(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), "")
+// openBare opens a fresh warehouse without a lake, closed when the test ends.
+func openBare(t *testing.T) *Warehouse {
+	t.Helper()
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func TestSetMemoryLimitBoundsDuckDB(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
 	if err := w.SetMemoryLimit(ctx, 300<<20); err != nil {
 		t.Fatal(err)
 	}
@@ -68,11 +75,7 @@ func TestDeferredCheckpointsKeepCommitsInTheWALUntilCheckpoint(t *testing.T) {
 func TestSetThreadsGivesDuckDBAtLeastOneThread(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openBare(t)
 	for _, tt := range []struct{ set, want int64 }{{3, 3}, {1, 1}, {0, 1}, {-1, 1}} {
 		if err := w.SetThreads(ctx, int(tt.set)); err != nil {
 			t.Fatal(err)
