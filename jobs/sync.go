@@ -150,25 +150,17 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	}
 	var merging atomic.Int64
 	merging.Store(int64(len(sources)))
-	var tail sync.WaitGroup
-	var peopleTook time.Duration // set before tail is done
-	// Once the last merge is over, nothing writes history any more: people, which spans
-	// sources, goes out beside the last source's own lake files (PublishLake retries it
-	// if it failed), and the run's appends are checkpointed beside both (measured at
-	// 1,000,000 users, a first night's checkpoint takes 5-7 s; the one at the end of the
-	// run is then left with the ledger's rows).
+	var people sync.WaitGroup
+	var peopleTook time.Duration // set before people is done
+	// people spans sources: it goes out as soon as the last merge is over, beside that
+	// source's own lake files (PublishLake retries it if it failed).
 	sourceMerged := func() {
 		if merging.Add(-1) == 0 && !opts.DryRun {
-			tail.Go(func() {
+			people.Go(func() {
 				start := time.Now()
 				defer func() { peopleTook = time.Since(start) }()
 				if err := w.PublishPeople(context.WithoutCancel(ctx)); err != nil {
 					opts.Logger.Debug().Err(err).Msg("publishing people after the last merge; retried at the end of the run")
-				}
-			})
-			tail.Go(func() {
-				if err := w.Checkpoint(context.WithoutCancel(ctx)); err != nil {
-					opts.Logger.Debug().Err(err).Msg("checkpointing after the last merge; done again at the end of the run")
 				}
 			})
 		}
@@ -232,7 +224,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		}()
 	}
 	wg.Wait()
-	tail.Wait()
+	people.Wait()
 	os.RemoveAll(filepath.Join(stagingRoot, res.Run.RunID))
 	os.Remove(stagingRoot) // only when empty
 
