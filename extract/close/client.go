@@ -459,9 +459,9 @@ func (c *Client) fail(op string, err error) error {
 
 // directory is what the source knows about the organization before it reads users.
 type directory struct {
-	org       organization
-	members   map[string]membership // user id -> membership; active ones win
-	active    map[string]bool       // user id -> the membership is active
+	org       organization      // its id and name only: the memberships are in members
+	members   map[string]string // user id -> role id of its membership; active ones win
+	active    map[string]bool   // user id -> the membership is active
 	roleNames map[string]string
 	groups    map[string][]extract.Group
 	ctx       []byte // context's buffer
@@ -469,17 +469,17 @@ type directory struct {
 
 func newDirectory(org organization, roleNames map[string]string, groups map[string][]extract.Group) *directory {
 	d := &directory{
-		org:       org,
-		members:   make(map[string]membership, len(org.Memberships)+len(org.InactiveMemberships)),
+		org:       organization{ID: org.ID, Name: org.Name}, // a whole listing long: not the member lists
+		members:   make(map[string]string, len(org.Memberships)+len(org.InactiveMemberships)),
 		active:    make(map[string]bool, len(org.Memberships)),
 		roleNames: roleNames,
 		groups:    groups,
 	}
 	for _, m := range org.InactiveMemberships {
-		d.members[m.userID()] = m
+		d.members[m.userID()] = m.RoleID
 	}
 	for _, m := range org.Memberships {
-		d.members[m.userID()] = m
+		d.members[m.userID()] = m.RoleID
 		d.active[m.userID()] = true
 	}
 	return d
@@ -514,8 +514,8 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // the organization, the user's membership and role name, and its groups.
 func (d *directory) context(id string) string {
 	b := d.ctx[:0]
-	m, member := d.members[id]
-	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, member, m.RoleID, d.active[id], d.roleNames[m.RoleID])
+	roleID, member := d.members[id]
+	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, member, roleID, d.active[id], d.roleNames[roleID])
 	b = extract.AppendGroups(b, d.groups[id])
 	d.ctx = b
 	return string(b)
@@ -565,14 +565,14 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, error) {
 	if haveOrgs && gojson.Unmarshal(rawOrgs, &orgs) != nil {
 		haveOrgs = false // not a list of ids: kept in Extra, no conclusion drawn from it
 	}
-	m, member := d.members[u.ID]
+	roleID, member := d.members[u.ID]
 	isActive := d.active[u.ID]
 	switch {
 	case member:
 		u.Active = &isActive
-		u.Role = m.RoleID
-		if !isPredefinedRole(m.RoleID) {
-			u.RoleName = d.roleNames[m.RoleID]
+		u.Role = roleID
+		if !isPredefinedRole(roleID) {
+			u.RoleName = d.roleNames[roleID]
 		}
 	case haveOrgs && len(orgs) == 0:
 		u.Active = &isActive // false: a user who left every organization
