@@ -57,11 +57,7 @@ const rawDomain = "roster raw user 1\x00"
 // picked[i] (nil when absent); and the digest of its members for Sum, the one Digest
 // gives of the object decoded into a map.
 func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []string, picked [][]byte, digest [16]byte, err error) {
-	f.members = f.members[:0]
-	err = members(raw, f.intern, func(name string, value []byte) {
-		f.members = append(f.members, member{name, value})
-	})
-	if err != nil {
+	if err := f.read(raw); err != nil {
 		return nil, nil, digest, err
 	}
 	picked = make([][]byte, len(pick))
@@ -86,11 +82,7 @@ func (f *RawFingerprinter) Object(raw []byte, pick, volatile []string) (names []
 // decode accepted, such as an element of a page decoded into []json.RawMessage (see
 // Members); anything but an object is refused with ErrNotObject.
 func (f *RawFingerprinter) Map(raw []byte) (map[string]json.RawMessage, error) {
-	f.members = f.members[:0]
-	err := members(raw, f.intern, func(name string, value []byte) {
-		f.members = append(f.members, member{name, value})
-	})
-	if err != nil {
+	if err := f.read(raw); err != nil {
 		return nil, err
 	}
 	obj := make(map[string]json.RawMessage, len(f.members))
@@ -98,6 +90,14 @@ func (f *RawFingerprinter) Map(raw []byte) (map[string]json.RawMessage, error) {
 		obj[m.name] = m.value
 	}
 	return obj, nil
+}
+
+// read puts the members of the object raw in f.members, in order, names interned.
+func (f *RawFingerprinter) read(raw []byte) error {
+	f.members = f.members[:0]
+	return members(raw, f.intern, func(name string, value []byte) {
+		f.members = append(f.members, member{name, value})
+	})
 }
 
 // mapOrder returns the indexes of f.members as a map has them: by name, the last of

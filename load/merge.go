@@ -189,7 +189,7 @@ func (w *Warehouse) PrepareMerge(ctx context.Context, r SourceRun, staged Staged
 }
 
 func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
-	w, conn, r := p.w, p.conn, &p.r
+	conn, r := p.conn, &p.r
 
 	files := quoteList(staged.UserFiles)
 	listing := quoteList(staged.ListingFiles)
@@ -210,15 +210,6 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 		args []any
 		sub  string // {{files}} of the statement
 	}
-	exec := func(ex execer, st step) error {
-		start := time.Now()
-		if _, err := ex.ExecContext(ctx, subst(must(rsql.Merge(st.name)), st.sub), st.args...); err != nil {
-			return fmt.Errorf("merge %s: %w", st.name, err)
-		}
-		w.step("merge "+r.Source+" "+st.name, start)
-		return nil
-	}
-	dropMergeTables(ctx, conn) // a pooled connection may hold another merge's tables
 	// A source without current versions (its first load) has nothing to compare with.
 	diff := step{"diff", []any{r.Source}, ""}
 	var hasCurrent bool
@@ -238,7 +229,7 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 		{"quality", []any{r.RunID, at, r.Source}, ""},
 	}
 	for _, st := range prepare {
-		if err := exec(conn, st); err != nil {
+		if err := p.exec(ctx, conn, st.name, st.sub, st.args...); err != nil {
 			return err
 		}
 	}
@@ -278,6 +269,16 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 	return nil
 }
 
+// exec runs the merge statement name, its {{files}} filled with files, and times it.
+func (p *PendingMerge) exec(ctx context.Context, ex execer, name, files string, args ...any) error {
+	start := time.Now()
+	if _, err := ex.ExecContext(ctx, subst(must(rsql.Merge(name)), files), args...); err != nil {
+		return fmt.Errorf("merge %s: %w", name, err)
+	}
+	p.w.step("merge "+p.r.Source+" "+name, start)
+	return nil
+}
+
 // Apply applies the prepared merge in one transaction with its source_runs row and
 // returns the row.
 func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
@@ -286,14 +287,6 @@ func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
 	}
 	w, conn, r := p.w, p.conn, p.r
 	at := r.StartedAt.UTC()
-	exec := func(ex execer, name string, args ...any) error {
-		start := time.Now()
-		if _, err := ex.ExecContext(ctx, must(rsql.Merge(name)), args...); err != nil {
-			return fmt.Errorf("merge %s: %w", name, err)
-		}
-		w.step("merge "+r.Source+" "+name, start)
-		return nil
-	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return r, err
@@ -312,7 +305,7 @@ func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
 		{"insert_fingerprints", []any{r.Source}},
 	}
 	for _, st := range apply {
-		if err := exec(tx, st.name, st.args...); err != nil {
+		if err := p.exec(ctx, tx, st.name, "", st.args...); err != nil {
 			return r, errors.Join(err, tx.Rollback())
 		}
 	}

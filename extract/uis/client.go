@@ -648,12 +648,6 @@ func (d *directory) rawUser(ctx context.Context, raw json.RawMessage, reader *ex
 	if err != nil {
 		return extract.User{}, nil, fmt.Errorf("employee: %w", err)
 	}
-	return d.decodedUser(obj, reader)
-}
-
-// decodedUser maps one decoded employee object and its status, and gives the user its
-// fingerprint.
-func (d *directory) decodedUser(obj map[string]json.RawMessage, reader *extract.UserReader) (extract.User, *extract.Status, error) {
 	u, st, err := d.user(obj)
 	if err == nil {
 		reader.Fingerprint(&u, obj)
