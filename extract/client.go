@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,10 @@ type ClientConfig struct {
 	MaxBodyBytes int64
 	// Transport sends the requests; nil means a clone of http.DefaultTransport.
 	Transport http.RoundTripper
+	// SpoolDir is where the reply of a Spool request is written when it is larger than
+	// SpoolHead; "" means os.TempDir(). A sync points it at the source's staging
+	// directory.
+	SpoolDir string
 	// Classify turns a reply into nil (success) or a typed error (*APIError,
 	// *RateLimitError, ...). It is called for every reply, 2xx included, so that providers
 	// which report errors with HTTP 200 can say so. nil means DefaultClassify.
@@ -97,13 +102,48 @@ type Request struct {
 	// Op is how errors describe the request; default "METHOD path?query". Callers whose
 	// URL carries a secret (a signature, a token in the query) pass an Op without it.
 	Op string
+	// Spool asks for a reply larger than SpoolHead to be written to a file in SpoolDir
+	// instead of held in memory: a listing of a whole directory in one reply (hundreds of
+	// megabytes) is then read from disk as it is decoded. The reply is read whole before
+	// it is returned, so a connection lost halfway is retried as any other; Classify and
+	// Pace see only its first SpoolHead bytes. The caller must Close the Response.
+	Spool bool
 }
 
-// Response is a reply that the classifier accepted, with its whole body.
+// SpoolHead is how much of a spooled reply is held in memory: a reply no larger is never
+// written to disk, and Classify and Pace see this much of a larger one.
+const SpoolHead = 1 << 20
+
+// Response is a reply that the classifier accepted. Body is the whole body, unless the
+// reply was spooled (Request.Spool): then Body is its head and Open reads the whole.
 type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+
+	file *os.File // the spooled body, already unlinked; nil when Body is whole
+	size int64
+}
+
+// Spooled reports whether the body was written to disk, Body holding only its head.
+func (r *Response) Spooled() bool { return r.file != nil }
+
+// Open returns a reader of the whole body, from its first byte; every call starts over.
+func (r *Response) Open() io.Reader {
+	if r.file == nil {
+		return bytes.NewReader(r.Body)
+	}
+	return io.NewSectionReader(r.file, 0, r.size)
+}
+
+// Close releases the spooled body's file; it is a no-op for a reply held in memory.
+func (r *Response) Close() error {
+	if r.file == nil {
+		return nil
+	}
+	err := r.file.Close()
+	r.file = nil
+	return err
 }
 
 // Client is the HTTP client every provider shares: per-attempt timeouts, retries with
@@ -298,20 +338,85 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Response, error) {
 	if hresp.ContentLength > c.cfg.MaxBodyBytes {
 		return nil, c.tooLarge(hresp.ContentLength)
 	}
-	data, err := readBody(hresp.Body, hresp.ContentLength, c.cfg.MaxBodyBytes)
+	var data []byte
+	var spool *os.File
+	var size int64
+	if req.Spool {
+		data, spool, size, err = c.spoolBody(hresp.Body, hresp.ContentLength)
+	} else {
+		data, err = readBody(hresp.Body, hresp.ContentLength, c.cfg.MaxBodyBytes)
+		size = int64(len(data))
+	}
 	if err != nil {
+		if errors.Is(err, errSpoolFile) {
+			return nil, err
+		}
 		return nil, c.transportError(actx, err)
 	}
-	if int64(len(data)) > c.cfg.MaxBodyBytes {
+	if size > c.cfg.MaxBodyBytes {
+		closeFile(spool)
 		return nil, c.tooLarge(-1)
 	}
 	if c.cfg.Pace != nil {
 		c.pace(c.cfg.Pace(hresp, data))
 	}
 	if err := c.cfg.Classify(hresp, data); err != nil {
+		closeFile(spool)
 		return nil, c.scrub(err)
 	}
-	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
+	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data, file: spool, size: size}, nil
+}
+
+// errSpoolFile marks a failure to write a spooled reply to disk: not the provider's
+// fault, and not retried.
+var errSpoolFile = errors.New("spooling the reply to disk")
+
+// spoolBody reads a reply body of at most MaxBodyBytes (and one byte more, to tell a
+// larger one) keeping its first SpoolHead bytes in memory and, when it is longer, the
+// whole of it in a file of SpoolDir. The file is unlinked as soon as it is created, so
+// nothing is left behind whatever happens to the process.
+func (c *Client) spoolBody(r io.Reader, length int64) (head []byte, file *os.File, size int64, err error) {
+	limited := io.LimitReader(r, c.cfg.MaxBodyBytes+1)
+	head, err = readBody(limited, min(length, SpoolHead), SpoolHead) // SpoolHead+1 at most
+	if err != nil || len(head) <= SpoolHead {
+		return head, nil, int64(len(head)), err
+	}
+	file, err = os.CreateTemp(c.cfg.SpoolDir, "roster-reply-*.json")
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%w: %w", errSpoolFile, err)
+	}
+	os.Remove(file.Name()) // the open file stays readable
+	w := &spoolWriter{f: file}
+	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(head), limited))
+	if err != nil {
+		file.Close()
+		if w.err != nil {
+			return nil, nil, 0, fmt.Errorf("%w: %w", errSpoolFile, w.err)
+		}
+		return nil, nil, 0, err
+	}
+	return head[:SpoolHead:SpoolHead], file, n, nil
+}
+
+// spoolWriter writes to a spool file and keeps its error, to tell it from the reply's.
+type spoolWriter struct {
+	f   *os.File
+	err error
+}
+
+func (w *spoolWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// closeFile closes f unless it is nil.
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
 
 func (c *Client) tooLarge(n int64) error {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -796,5 +798,134 @@ func TestRedirectsToAnotherHostAreRefusedAndCredentialsStayHome(t *testing.T) {
 	}
 	if leaked.Load() {
 		t.Error("credentials reached the other host")
+	}
+}
+
+// bigBody is a JSON reply of n bytes or a little more, different at every offset so that
+// a byte misplaced on the way to disk shows.
+func bigBody(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"data":[`)
+	for i := 0; b.Len() < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d}`, i)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// truncatedAfter sends the first n bytes of body under body's length and drops the
+// connection.
+func truncatedAfter(body string, n int) step {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, body[:n])
+		w.(http.Flusher).Flush()
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}
+}
+
+func TestASpooledReplyIsReadWholeFromDiskAndLeavesNoFile(t *testing.T) {
+	t.Parallel()
+	big := bigBody(3 * extract.SpoolHead)
+	small := bigBody(extract.SpoolHead / 4)
+	exact := bigBody(extract.SpoolHead)[:extract.SpoolHead]
+	tests := []struct {
+		name        string
+		steps       []step
+		spool       bool
+		maxBody     int64
+		wantBody    string
+		wantSpooled bool
+		wantReqs    int64
+		wantErr     error
+		wantErrText string
+	}{
+		{name: "a reply larger than the head is spooled", steps: []step{reply(200, big)}, spool: true, wantBody: big, wantSpooled: true, wantReqs: 1},
+		{name: "a reply without a length is spooled", steps: []step{func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200)
+			for i := 0; i < len(big); i += 4096 {
+				io.WriteString(w, big[i:min(i+4096, len(big))])
+				w.(http.Flusher).Flush()
+			}
+		}}, spool: true, wantBody: big, wantSpooled: true, wantReqs: 1},
+		{name: "a reply no larger than the head stays in memory", steps: []step{reply(200, small)}, spool: true, wantBody: small, wantReqs: 1},
+		{name: "a reply of exactly the head stays in memory", steps: []step{reply(200, exact)}, spool: true, wantBody: exact, wantReqs: 1},
+		{name: "without Spool a large reply stays in memory", steps: []step{reply(200, big)}, wantBody: big, wantReqs: 1},
+		{name: "a reply cut halfway is retried", steps: []step{truncatedAfter(big, 2*extract.SpoolHead), reply(200, big)}, spool: true, wantBody: big, wantSpooled: true, wantReqs: 2},
+		{name: "a reply over the limit fails", steps: []step{func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200) // no Content-Length: the limit is found while reading
+			io.WriteString(w, big)
+		}}, spool: true, maxBody: 2 * extract.SpoolHead, wantErr: extract.ErrTooLarge, wantReqs: 1},
+		{name: "an error reply is not returned and leaves no file", steps: []step{reply(403, big)}, spool: true, wantErrText: "403", wantReqs: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, hits := scripted(t, tt.steps...)
+			dir := t.TempDir()
+			var classified int
+			c := extract.NewClient(extract.ClientConfig{Source: "test-src", SpoolDir: dir, MaxBodyBytes: tt.maxBody,
+				MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+				Classify: func(resp *http.Response, body []byte) error {
+					classified = len(body)
+					return extract.DefaultClassify(resp, body)
+				}})
+			resp, err := c.Do(context.Background(), extract.Request{URL: srv.URL + "/users", Spool: tt.spool})
+			if got := hits.Load(); got != tt.wantReqs {
+				t.Errorf("%d requests, want %d", got, tt.wantReqs)
+			}
+			if tt.wantErr != nil || tt.wantErrText != "" {
+				if err == nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || !strings.Contains(err.Error(), tt.wantErrText) {
+					t.Fatalf("err = %v, want %v %q", err, tt.wantErr, tt.wantErrText)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Close()
+				if resp.Spooled() != tt.wantSpooled {
+					t.Errorf("Spooled() = %v, want %v", resp.Spooled(), tt.wantSpooled)
+				}
+				for range 2 { // every Open starts over
+					got, err := io.ReadAll(resp.Open())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if string(got) != tt.wantBody {
+						t.Fatalf("body of %d bytes differs from the %d sent", len(got), len(tt.wantBody))
+					}
+				}
+				head := min(len(tt.wantBody), extract.SpoolHead)
+				if !tt.spool {
+					head = len(tt.wantBody)
+				}
+				if string(resp.Body) != tt.wantBody[:head] || classified != head {
+					t.Errorf("Body has %d bytes and Classify saw %d, want the first %d", len(resp.Body), classified, head)
+				}
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("spool directory holds %d files, want none", len(entries))
+			}
+		})
+	}
+}
+
+func TestASpoolThatCannotBeWrittenFailsClearlyWithoutRetrying(t *testing.T) {
+	t.Parallel()
+	srv, hits := scripted(t, reply(200, bigBody(2*extract.SpoolHead)))
+	c := extract.NewClient(extract.ClientConfig{Source: "test-src", SpoolDir: filepath.Join(t.TempDir(), "missing"),
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
+	_, err := c.Do(context.Background(), extract.Request{URL: srv.URL + "/users", Spool: true})
+	if err == nil || !strings.Contains(err.Error(), "test-src: GET /users: spooling the reply to disk") {
+		t.Fatalf("err = %v, want one naming the source, the request and the spool", err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1: a disk that cannot be written is not the provider's to retry", hits.Load())
 	}
 }

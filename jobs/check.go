@@ -57,7 +57,7 @@ func Check(ctx context.Context, opts CheckOptions) error {
 }
 
 func checkSource(ctx context.Context, opts CheckOptions, src config.Source) error {
-	s, err := opts.Factory(src, opts.Transport)
+	s, err := opts.Factory(src, SourceEnv{Transport: opts.Transport})
 	if err != nil {
 		return err
 	}

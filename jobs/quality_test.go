@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,7 +61,7 @@ sources:
 	}
 	known := []string{"user_id", "user_email", "display_name", "role_name", "phone", "created_at", "title"}
 	src := &directorySource{known: known}
-	factory := func(config.Source, http.RoundTripper) (extract.Source, error) { return src, nil }
+	factory := func(config.Source, jobs.SourceEnv) (extract.Source, error) { return src, nil }
 	sync := func(day int) jobs.SyncResult {
 		at := time.Date(2026, 2, 1+day, 2, 0, 0, 0, time.UTC)
 		res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: cfg, Logger: zerolog.Nop(), Factory: factory, Now: func() time.Time { return at }})

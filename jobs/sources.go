@@ -14,16 +14,27 @@ import (
 )
 
 // SourceFactory builds the extractor of one configured source.
-type SourceFactory func(src config.Source, transport http.RoundTripper) (extract.Source, error)
+type SourceFactory func(src config.Source, env SourceEnv) (extract.Source, error)
+
+// SourceEnv is what an extractor gets from the run besides its configuration.
+type SourceEnv struct {
+	// Transport sends its requests; nil means the default transport.
+	Transport http.RoundTripper
+	// SpoolDir is where it writes replies too large to hold in memory (a whole directory
+	// in one reply); "" means the system's temporary directory. A sync passes the
+	// source's staging directory.
+	SpoolDir string
+}
 
 // NewSource is the production SourceFactory: one extractor per provider.
-func NewSource(src config.Source, transport http.RoundTripper) (extract.Source, error) {
+func NewSource(src config.Source, env SourceEnv) (extract.Source, error) {
 	hc := extract.ClientConfig{
 		Source:     src.Name,
 		Timeout:    src.Timeout.Duration,
 		MaxBackoff: src.MaxBackoff.Duration,
 		MaxRPS:     src.MaxRPS,
-		Transport:  transport,
+		Transport:  env.Transport,
+		SpoolDir:   env.SpoolDir,
 		UserAgent:  "roster/" + Version,
 	}
 	if src.MaxBodyMB > 0 {

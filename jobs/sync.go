@@ -341,7 +341,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, locks 
 		}
 		return run, ph, nil
 	}
-	extractor, err := opts.Factory(src, opts.Transport)
+	extractor, err := opts.Factory(src, SourceEnv{Transport: opts.Transport, SpoolDir: dir}) // dir exists once the sink is made
 	if err != nil {
 		return fail(err)
 	}

@@ -166,12 +166,13 @@ func (t teamIndex) digest() string {
 
 // teams reads get_user_groups. A reply without data means the account has no teams.
 func (c *Client) teams(ctx context.Context) (teamIndex, error) {
-	body, op, err := c.call(ctx, actionUserGroups)
+	resp, op, err := c.call(ctx, actionUserGroups, false)
 	if err != nil {
 		return nil, err
 	}
+	body := resp.Body
 	var groups []userGroup
-	_, err = eachItem(body, func(dec *gojson.Decoder) error {
+	_, err = eachItem(bytes.NewReader(body), func(dec *gojson.Decoder) error {
 		var g userGroup
 		if err := dec.Decode(&g); err != nil {
 			return err
@@ -203,13 +204,17 @@ func (c *Client) teams(ctx context.Context) (teamIndex, error) {
 
 // users reads get_users, the whole directory in one reply, and hands its users to sink
 // in pages as it decodes them, so that a large directory is never held decoded all at
-// once. Nothing reaches the sink before more than suspectedCap users were decoded; a
-// listing found malformed after that fails the source, whose pages are never merged.
+// once; a large reply is spooled to disk (extract.Request.Spool) and read from there, so
+// it is not held whole either. Nothing reaches the sink before more than suspectedCap
+// users were decoded; a listing found malformed after that fails the source, whose pages
+// are never merged.
 func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) error {
-	body, op, err := c.call(ctx, actionUsers)
+	resp, op, err := c.call(ctx, actionUsers, true)
 	if err != nil {
 		return err
 	}
+	defer resp.Close()
+	body := resp.Body // the head of a spooled reply: what an error quotes
 	n := 0
 	var users []extract.User
 	flush := func() error {
@@ -243,7 +248,7 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 		Context: func(string) string { return context }}
 	// Each item is read without being decoded again (UserReader), and mapped unless the
 	// sink recognizes it.
-	present, err := eachItem(body, func(dec *gojson.Decoder) error {
+	present, err := eachItem(resp.Open(), func(dec *gojson.Decoder) error {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return err
@@ -286,25 +291,38 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 	return flush()
 }
 
-// eachItem walks a successful reply body without copying it and calls item once per
-// element of its "data" list, with dec positioned at the element (item must decode
-// exactly one value). It reports whether the reply has data: an absent or null data key
-// (Worksection's "nothing to return") is not an empty list. A reply of several
-// hundred megabytes is read once, element by element, never decoded or copied whole.
-func eachItem(body []byte, item func(dec *gojson.Decoder) error) (present bool, err error) {
-	dec := gojson.NewDecoder(bytes.NewReader(body))
+// eachItem walks a successful reply body and calls item once per element of its "data"
+// list, with dec positioned at the element (item must decode exactly one value). It
+// reports whether the reply has data: an absent or null data key (Worksection's "nothing
+// to return") is not an empty list. A reply of several hundred megabytes is read once,
+// element by element, never decoded or copied whole.
+func eachItem(body io.Reader, item func(dec *gojson.Decoder) error) (present bool, err error) {
+	dec := gojson.NewDecoder(body)
 	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('{') {
 		return false, errors.Join(errors.New("reply is not a JSON object"), err)
 	}
-	seen := false
+	seen, hasStatus := false, false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return false, err
 		}
 		key, _ := tok.(string)
+		if key == "status" {
+			// The classifier found it "ok", unless the reply was spooled with its data
+			// first: then this is the first look at it.
+			var status string
+			if err := dec.Decode(&status); err != nil {
+				return false, fmt.Errorf("reply status: %w", err)
+			}
+			if status != statusOK {
+				return false, fmt.Errorf("reply status is %q, not %q", extract.Snippet(status, 40), statusOK)
+			}
+			hasStatus = true
+			continue
+		}
 		if key != "data" {
-			var skip json.RawMessage // status and the like: small
+			var skip json.RawMessage // status_code and the like: small
 			if err := dec.Decode(&skip); err != nil {
 				return false, err
 			}
@@ -339,25 +357,29 @@ func eachItem(body []byte, item func(dec *gojson.Decoder) error) (present bool, 
 	if _, err := dec.Token(); err != io.EOF {
 		return present, errors.New("reply has more after its object")
 	}
+	if !hasStatus {
+		return present, errors.New("reply has no status")
+	}
 	return present, nil
 }
 
-// call sends one signed admin API request and returns the body of its reply, which the
-// classifier found to be a reply with status "ok", and the request's Op, which omits
-// the hash.
-func (c *Client) call(ctx context.Context, action string) ([]byte, string, error) {
+// call sends one signed admin API request and returns its reply, which the classifier
+// found to be a reply with status "ok", and the request's Op, which omits the hash. A
+// spooled reply (spool) must be closed.
+func (c *Client) call(ctx context.Context, action string, spool bool) (*extract.Response, string, error) {
 	query, hash := signedQuery(c.key, param{"action", action})
 	op := http.MethodGet + " " + c.basePath + "?" + query
 	resp, err := c.http.Do(ctx, extract.Request{
 		Method: http.MethodGet,
 		URL:    c.base + "?" + query + "&hash=" + hash,
 		Op:     op,
+		Spool:  spool,
 	})
 	if err != nil {
 		return nil, op, err
 	}
 	c.http.CountPage()
-	return resp.Body, op, nil
+	return resp, op, nil
 }
 
 // user maps one user object. Fields with a column of their own are picked when they are

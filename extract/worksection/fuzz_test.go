@@ -281,11 +281,11 @@ func FuzzPage(f *testing.F) {
 			return
 		}
 		// get_user_groups: no panic is all.
-		_, _ = eachItem([]byte(body), func(dec *gojson.Decoder) error {
+		_, _ = eachItem(strings.NewReader(body), func(dec *gojson.Decoder) error {
 			var g userGroup
 			return dec.Decode(&g)
 		})
-		_, _ = eachItem([]byte(body), func(dec *gojson.Decoder) error {
+		_, _ = eachItem(strings.NewReader(body), func(dec *gojson.Decoder) error {
 			var obj map[string]json.RawMessage
 			if err := dec.Decode(&obj); err != nil {
 				return err

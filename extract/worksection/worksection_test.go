@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -905,4 +906,50 @@ func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrTeamsChanged(t *t
 		c, _ := setup(t, api, worksection.Config{})
 		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
 	})
+}
+
+func TestAListingLargerThanTheSpoolHeadIsListedFromDiskWhicheverKeyComesFirst(t *testing.T) {
+	t.Parallel()
+	users := makeUsers(12000)
+	data, err := json.Marshal(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) <= extract.SpoolHead {
+		t.Fatalf("the listing has %d bytes, not more than the spool head", len(data))
+	}
+	tests := []struct {
+		name    string
+		body    string
+		wantErr string // "" for a listing of every user
+	}{
+		{name: "status first", body: `{"status":"ok","data":` + string(data) + `}`},
+		{name: "data first", body: `{"data":` + string(data) + `,"status":"ok"}`},
+		{name: "data first and a status after it that is not ok", body: `{"data":` + string(data) + `,"status":"error"}`,
+			wantErr: `malformed reply: get_users data: reply status is "error", not "ok"`},
+		{name: "data first and no status at all", body: `{"data":` + string(data) + `}`,
+			wantErr: "malformed reply: get_users data: reply has no status"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := directoryAPI()
+			api.override = onAction("get_users", 0, http.StatusOK, tc.body)
+			spool := t.TempDir()
+			c, _ := setup(t, api, worksection.Config{HTTP: extract.ClientConfig{SpoolDir: spool}})
+			sink := &recordingSink{}
+			err := c.Extract(context.Background(), sink)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("Extract: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("Extract: %v, want an error with %q", err, tc.wantErr)
+			case tc.wantErr == "" && len(sink.users()) != len(users):
+				t.Errorf("%d users listed, want %d", len(sink.users()), len(users))
+			}
+			if entries, _ := os.ReadDir(spool); len(entries) != 0 {
+				t.Errorf("the spool directory holds %d files after the listing", len(entries))
+			}
+		})
+	}
 }
