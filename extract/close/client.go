@@ -293,27 +293,52 @@ func limitRefused(err error) bool {
 // and hands every user's raw availability to sink.
 func (c *Client) statuses(ctx context.Context, sink extract.Sink) error {
 	const path = "/user/availability/"
-	var reply page[availability]
-	if err := c.http.GetJSON(ctx, c.url(path), c.header, &reply); err != nil {
+	// One reply holds every user's availability (about 330 bytes each): it is spooled,
+	// walked entry by entry and handed to sink in pages.
+	resp, err := c.http.Do(ctx, extract.Request{Method: http.MethodGet, URL: c.url(path), Header: c.header, Spool: true})
+	if err != nil {
 		return err
 	}
+	defer resp.Close()
 	c.http.CountPage()
-	statuses := make([]extract.Status, 0, len(reply.Data))
-	for _, a := range reply.Data {
-		s, err := availabilityStatus(a)
-		if err != nil {
-			return c.fail(path, err)
+	statuses := make([]extract.Status, 0, statusPage)
+	flush := func() error {
+		if len(statuses) == 0 {
+			return nil
 		}
-		statuses = append(statuses, s)
-	}
-	if len(statuses) == 0 {
+		if err := sink.Statuses(ctx, statuses); err != nil {
+			return c.fail("sink statuses", err)
+		}
+		statuses = statuses[:0]
 		return nil
 	}
-	if err := sink.Statuses(ctx, statuses); err != nil {
-		return c.fail("sink statuses", err)
+	var failed error // an entry the mapping refused, or the sink's error
+	_, err = extract.EachListItem(resp.Open(), "data", func(dec *gojson.Decoder) error {
+		var a availability
+		if err := dec.Decode(&a); err != nil {
+			return err
+		}
+		s, err := availabilityStatus(a)
+		if err != nil {
+			failed = c.fail(path, err)
+			return failed
+		}
+		if statuses = append(statuses, s); len(statuses) == statusPage {
+			failed = flush()
+		}
+		return failed
+	}, nil)
+	switch {
+	case failed != nil:
+		return failed
+	case err != nil:
+		return c.fail(path, extract.MalformedError(err, resp.Body))
 	}
-	return nil
+	return flush()
 }
+
+// statusPage is the most availability entries handed to the sink at once.
+const statusPage = 1000
 
 // availabilityStatus keeps Close's own values: "online" when any channel is online, else
 // "offline"; on call when any channel has an active call. transform/ maps them.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -732,6 +733,14 @@ func TestExtractFailures(t *testing.T) {
 			wantMsg: "close-main: GET /api/v1/user/availability/: HTTP 503: upstream unavailable (after 6 attempts)",
 		},
 		{
+			name: "availability cut short is malformed", override: onPath("/api/v1/user/availability/", 200, "application/json", `{"data":[{"user_id":"user_admin","availability":[]},{"user_id":`),
+			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/user/availability/: malformed reply: ",
+		},
+		{
+			name: "availability without a user is malformed", override: onPath("/api/v1/user/availability/", 200, "application/json", `{"data":[{"availability":[]}]}`),
+			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/user/availability/: malformed reply: availability entry without user_id",
+		},
+		{
 			name: "me without an organization", override: onPath("/api/v1/me/", 200, "application/json", `{"id": "user_x", "organizations": [], "memberships": []}`),
 			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/me/: malformed reply: the API key's user belongs to no organization",
 		},
@@ -875,4 +884,46 @@ func TestUsersTheSinkRecognizesAreNotDecodedUnlessTheirObjectOrContextChanged(t 
 		c, _ := setup(t, api, close.Config{})
 		return func(sink extract.Sink) error { return c.Extract(context.Background(), sink) }
 	})
+}
+
+// statusPages records the size of every batch of statuses.
+type statusPages struct {
+	recordingSink
+	sizes []int
+}
+
+func (s *statusPages) Statuses(ctx context.Context, statuses []extract.Status) error {
+	s.sizes = append(s.sizes, len(statuses))
+	return s.recordingSink.Statuses(ctx, statuses)
+}
+
+func TestTheAvailabilityOfALargeOrganizationIsSpooledAndArrivesInPages(t *testing.T) {
+	t.Parallel()
+	api := directoryAPI()
+	const n = 4500
+	api.availability = nil
+	for i := range n {
+		api.availability = append(api.availability, map[string]any{"user_id": fmt.Sprintf("user_%05d", i), "availability": []map[string]any{
+			{"type": "mobile", "status": "offline", "active_calls": []any{}},
+			{"type": "native", "status": "online", "active_calls": []any{}},
+			{"type": "web", "status": "offline", "active_calls": []any{map[string]any{"method": "inbound", "contact_display_name": strings.Repeat("x", 100)}}},
+		}})
+	}
+	spool := t.TempDir()
+	c, _ := setup(t, api, close.Config{HTTP: extract.ClientConfig{SpoolDir: spool}})
+	sink := &statusPages{}
+	if err := c.Extract(context.Background(), sink); err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if want := []int{1000, 1000, 1000, 1000, 500}; !slices.Equal(sink.sizes, want) {
+		t.Errorf("statuses arrived in pages of %v, want %v", sink.sizes, want)
+	}
+	for i, s := range sink.statuses {
+		if want := fmt.Sprintf("user_%05d", i); s.UserID != want || s.Status != "online" || s.OnCall == nil || !*s.OnCall {
+			t.Fatalf("status %d is %+v, want %s online on a call", i, s, want)
+		}
+	}
+	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
+		t.Errorf("the spool directory holds %d files after the listing", len(entries))
+	}
 }

@@ -292,75 +292,31 @@ func (c *Client) users(ctx context.Context, teams teamIndex, sink extract.Sink) 
 }
 
 // eachItem walks a successful reply body and calls item once per element of its "data"
-// list, with dec positioned at the element (item must decode exactly one value). It
-// reports whether the reply has data: an absent or null data key (Worksection's "nothing
-// to return") is not an empty list. A reply of several hundred megabytes is read once,
-// element by element, never decoded or copied whole.
+// list (extract.EachListItem), and checks its status: the classifier found it "ok",
+// unless the reply was spooled with its data first, and then this is the first look at
+// it. It reports whether the reply has data: an absent or null data key (Worksection's
+// "nothing to return") is not an empty list.
 func eachItem(body io.Reader, item func(dec *gojson.Decoder) error) (present bool, err error) {
-	dec := gojson.NewDecoder(body)
-	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('{') {
-		return false, errors.Join(errors.New("reply is not a JSON object"), err)
-	}
-	seen, hasStatus := false, false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return false, err
-		}
-		key, _ := tok.(string)
-		if key == "status" {
-			// The classifier found it "ok", unless the reply was spooled with its data
-			// first: then this is the first look at it.
-			var status string
-			if err := dec.Decode(&status); err != nil {
-				return false, fmt.Errorf("reply status: %w", err)
-			}
-			if status != statusOK {
-				return false, fmt.Errorf("reply status is %q, not %q", extract.Snippet(status, 40), statusOK)
-			}
-			hasStatus = true
-			continue
-		}
-		if key != "data" {
+	hasStatus := false
+	present, err = extract.EachListItem(body, "data", item, func(name string, dec *gojson.Decoder) error {
+		if name != "status" {
 			var skip json.RawMessage // status_code and the like: small
-			if err := dec.Decode(&skip); err != nil {
-				return false, err
-			}
-			continue
+			return dec.Decode(&skip)
 		}
-		if seen {
-			return false, errors.New("reply has data twice")
+		var status string
+		if err := dec.Decode(&status); err != nil {
+			return fmt.Errorf("reply status: %w", err)
 		}
-		seen = true
-		tok, err = dec.Token()
-		switch {
-		case err != nil:
-			return false, err
-		case tok == nil: // null: nothing to return
-			continue
-		case tok != gojson.Delim('['):
-			return false, errors.New("data is not a list")
+		if status != statusOK {
+			return fmt.Errorf("reply status is %q, not %q", extract.Snippet(status, 40), statusOK)
 		}
-		present = true
-		for dec.More() {
-			if err := item(dec); err != nil {
-				return present, err
-			}
-		}
-		if tok, err := dec.Token(); err != nil || tok != gojson.Delim(']') {
-			return present, errors.Join(errors.New("data list is not closed"), err)
-		}
+		hasStatus = true
+		return nil
+	})
+	if err == nil && !hasStatus {
+		err = errors.New("reply has no status")
 	}
-	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('}') {
-		return present, errors.Join(errors.New("reply object is not closed"), err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return present, errors.New("reply has more after its object")
-	}
-	if !hasStatus {
-		return present, errors.New("reply has no status")
-	}
-	return present, nil
+	return present, err
 }
 
 // call sends one signed admin API request and returns its reply, which the classifier
