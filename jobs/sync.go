@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -374,6 +375,10 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, locks 
 	}
 	ph.Extract = extractWall - sink.transform - sink.stage // the sink's share of the listing
 	staged, closeErr := sink.Close(known)
+	// What the listing decoded and held (a provider's directory of groups and roles, its
+	// replies) is garbage now; the heap it grew to is handed back to the system at once
+	// rather than kept for the merges, whose memory is DuckDB's.
+	debug.FreeOSMemory()
 	ph.Transform, ph.Stage = sink.transform, sink.stage
 	ph.Mapped = sink.seq - sink.skipped
 	st := extractor.Stats()

@@ -25,12 +25,14 @@ func TestSetMemoryLimitBoundsDuckDB(t *testing.T) {
 	if err := w.SetMemoryLimit(ctx, 300<<20); err != nil {
 		t.Fatal(err)
 	}
-	var limit, order string
-	if err := w.DB().QueryRowContext(ctx, `SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')::VARCHAR`).Scan(&limit, &order); err != nil {
+	var limit, order, background, flush string
+	if err := w.DB().QueryRowContext(ctx, `SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')::VARCHAR,
+		current_setting('allocator_background_threads')::VARCHAR, current_setting('allocator_flush_threshold')`).Scan(&limit, &order, &background, &flush); err != nil {
 		t.Fatal(err)
 	}
-	if limit != "300.0 MiB" || order != "false" {
-		t.Errorf("memory_limit %q, preserve_insertion_order %q; want 300.0 MiB and false", limit, order)
+	if limit != "300.0 MiB" || order != "false" || background != "true" || flush != "15.2 MiB" {
+		t.Errorf("memory_limit %q, preserve_insertion_order %q, allocator_background_threads %q, allocator_flush_threshold %q; want 300.0 MiB, false, true and 15.2 MiB",
+			limit, order, background, flush)
 	}
 }
 
