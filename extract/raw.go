@@ -168,9 +168,14 @@ func (f *RawFingerprinter) Sum(digest [16]byte, related ...string) [16]byte {
 // AppendGroups appends groups to a user's context (UserReader.Context), each quoted.
 func AppendGroups(b []byte, groups []Group) []byte {
 	for _, g := range groups {
-		b = fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
+		b = appendGroup(b, g)
 	}
 	return b
+}
+
+// appendGroup appends one group as AppendGroups does.
+func appendGroup(b []byte, g Group) []byte {
+	return fmt.Appendf(b, " %q %q %q", g.ID, g.Name, g.Kind)
 }
 
 // intern returns name as a string, the same string for the same name.

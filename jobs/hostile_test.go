@@ -265,7 +265,8 @@ func hostileCases() []hostileCase {
 					}
 				}
 			}},
-		{name: "slow-loris reply once, then a good one", times: 1, want: loadsSame, spoil: slowLoris},
+		{name: "slow-loris reply once, then a good one", times: 1, want: loadsSame, spoil: slowLoris,
+			timeout: "3s"}, // the good reply must not time out on a loaded machine (it did at 1s under -race)
 		{name: "slow-loris replies every time", times: infinite, want: fails, why: regexp.MustCompile(`timed out|timeout`), spoil: slowLoris},
 		{name: "redirect to another host", times: infinite, want: fails, why: regexp.MustCompile(`redirect refused`),
 			spoil: func(w http.ResponseWriter, _ int, _ http.Header, _ []byte, _ hostileTarget) {

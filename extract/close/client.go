@@ -211,7 +211,7 @@ func (c *Client) roleNames(ctx context.Context) (map[string]string, error) {
 
 // groupsByUser lists groups (GET /group/) and reads each one's members (GET /group/{id}/),
 // since the list does not carry members. Each user's groups keep the listing's order.
-func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, error) {
+func (c *Client) groupsByUser(ctx context.Context) (*extract.Memberships, error) {
 	var listed []group
 	err := list(ctx, c, "/group/", c.pageSize, nil, func(groups []group) error {
 		listed = append(listed, groups...)
@@ -220,7 +220,7 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 	if err != nil {
 		return nil, err
 	}
-	byUser := make(map[string][]extract.Group)
+	byUser := &extract.Memberships{}
 	for _, g := range listed {
 		var full group
 		if err := c.http.GetJSON(ctx, c.url("/group/"+url.PathEscape(g.ID)+"/"), c.header, &full); err != nil {
@@ -230,13 +230,10 @@ func (c *Client) groupsByUser(ctx context.Context) (map[string][]extract.Group, 
 		if name == "" {
 			name = g.Name
 		}
-		seen := make(map[string]bool, len(full.Members))
 		for _, m := range full.Members {
-			if m.UserID == "" || seen[m.UserID] {
-				continue
+			if m.UserID != "" {
+				byUser.Add(m.UserID, extract.Group{ID: g.ID, Name: name, Kind: "group"}) // once per user
 			}
-			seen[m.UserID] = true
-			byUser[m.UserID] = append(byUser[m.UserID], extract.Group{ID: g.ID, Name: name, Kind: "group"})
 		}
 	}
 	return byUser, nil
@@ -484,28 +481,41 @@ func (c *Client) fail(op string, err error) error {
 
 // directory is what the source knows about the organization before it reads users.
 type directory struct {
-	org       organization      // its id and name only: the memberships are in members
-	members   map[string]string // user id -> role id of its membership; active ones win
-	active    map[string]bool   // user id -> the membership is active
-	roleNames map[string]string
-	groups    map[string][]extract.Group
-	ctx       []byte // context's buffer
+	org       organization         // its id and name only: the memberships are in members
+	members   map[string]member    // user id -> its membership; active ones win
+	roleNames map[string]string    // role id -> name
+	groups    *extract.Memberships // user id -> groups
+	ctx       []byte               // context's buffer
 }
 
-func newDirectory(org organization, roleNames map[string]string, groups map[string][]extract.Group) *directory {
+// member is a user's membership of the organization.
+type member struct {
+	roleID string
+	active bool
+}
+
+func newDirectory(org organization, roleNames map[string]string, groups *extract.Memberships) *directory {
 	d := &directory{
 		org:       organization{ID: org.ID, Name: org.Name}, // a whole listing long: not the member lists
-		members:   make(map[string]string, len(org.Memberships)+len(org.InactiveMemberships)),
-		active:    make(map[string]bool, len(org.Memberships)),
+		members:   make(map[string]member, len(org.Memberships)+len(org.InactiveMemberships)),
 		roleNames: roleNames,
 		groups:    groups,
 	}
+	// A few roles are shared by hundreds of thousands of memberships: they share one
+	// copy of each role id.
+	ids := make(map[string]string)
+	shared := func(id string) string {
+		if s, ok := ids[id]; ok {
+			return s
+		}
+		ids[id] = id
+		return id
+	}
 	for _, m := range org.InactiveMemberships {
-		d.members[m.userID()] = m.RoleID
+		d.members[m.userID()] = member{roleID: shared(m.RoleID)}
 	}
 	for _, m := range org.Memberships {
-		d.members[m.userID()] = m.RoleID
-		d.active[m.userID()] = true
+		d.members[m.userID()] = member{roleID: shared(m.RoleID), active: true}
 	}
 	return d
 }
@@ -539,9 +549,9 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // the organization, the user's membership and role name, and its groups.
 func (d *directory) context(id string) string {
 	b := d.ctx[:0]
-	roleID, member := d.members[id]
-	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, member, roleID, d.active[id], d.roleNames[roleID])
-	b = extract.AppendGroups(b, d.groups[id])
+	m, isMember := d.members[id]
+	b = fmt.Appendf(b, "%q %q %t %q %t %q", d.org.ID, d.org.Name, isMember, m.roleID, m.active, d.roleNames[m.roleID])
+	b = d.groups.AppendText(b, id)
 	d.ctx = b
 	return string(b)
 }
@@ -590,10 +600,10 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, error) {
 	if haveOrgs && gojson.Unmarshal(rawOrgs, &orgs) != nil {
 		haveOrgs = false // not a list of ids: kept in Extra, no conclusion drawn from it
 	}
-	roleID, member := d.members[u.ID]
-	isActive := d.active[u.ID]
+	m, isMember := d.members[u.ID]
+	roleID, isActive := m.roleID, m.active
 	switch {
-	case member:
+	case isMember:
 		u.Active = &isActive
 		u.Role = roleID
 		if !isPredefinedRole(roleID) {
@@ -603,7 +613,7 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, error) {
 		u.Active = &isActive // false: a user who left every organization
 	}
 
-	u.Groups = append(u.Groups, d.groups[u.ID]...)
+	u.Groups = d.groups.AppendTo(u.Groups, u.ID)
 	if isActive && !slices.Contains(orgs, d.org.ID) {
 		orgs = append([]string{d.org.ID}, orgs...)
 	}

@@ -305,8 +305,9 @@ func (c *Client) readStatuses(ctx context.Context) (map[string]statusObject, err
 }
 
 // readGroups reads get.group_employees into employee id -> groups (kind "group").
-func (c *Client) readGroups(ctx context.Context) (map[string][]extract.Group, error) {
-	out := make(map[string][]extract.Group)
+func (c *Client) readGroups(ctx context.Context) (*extract.Memberships, error) {
+	out := &extract.Memberships{}
+	byID := make(map[string]extract.Group) // a group listed again counts as first listed
 	_, err := c.list(ctx, "get.group_employees", nil, true, func(raw json.RawMessage) error {
 		var page []groupObject
 		if err := decodeItems(raw, &page); err != nil {
@@ -316,11 +317,14 @@ func (c *Client) readGroups(ctx context.Context) (map[string][]extract.Group, er
 			if g.ID == "" {
 				continue
 			}
-			group := extract.Group{ID: string(g.ID), Name: g.Name, Kind: "group"}
+			group, seen := byID[string(g.ID)]
+			if !seen {
+				group = extract.Group{ID: string(g.ID), Name: g.Name, Kind: "group"}
+				byID[group.ID] = group
+			}
 			for _, m := range g.Members {
-				id := string(m.EmployeeID)
-				if id != "" && !slices.ContainsFunc(out[id], func(x extract.Group) bool { return x.ID == group.ID }) {
-					out[id] = append(out[id], group)
+				if id := string(m.EmployeeID); id != "" {
+					out.Add(id, group)
 				}
 			}
 		}
@@ -625,9 +629,9 @@ func (c *Client) malformed(err error, body []byte) error {
 // directory is what the source knows before it reads employees.
 type directory struct {
 	accountID string
-	statuses  map[string]statusObject    // status id -> status
-	groups    map[string][]extract.Group // employee id -> groups from get.group_employees
-	ctx       []byte                     // context's buffer
+	statuses  map[string]statusObject // status id -> status
+	groups    *extract.Memberships    // employee id -> groups from get.group_employees
+	ctx       []byte                  // context's buffer
 }
 
 // employeePicks are the members read of an object not decoded: the id, then the status.
@@ -664,7 +668,7 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // context is everything user merges into the object of the employee id from other
 // replies: the account and the employee's groups from get.group_employees.
 func (d *directory) context(id string) string {
-	b := extract.AppendGroups(fmt.Appendf(d.ctx[:0], "%q", d.accountID), d.groups[id])
+	b := d.groups.AppendText(fmt.Appendf(d.ctx[:0], "%q", d.accountID), id)
 	d.ctx = b
 	return string(b)
 }
@@ -731,7 +735,7 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 	if u.ID == "" {
 		return extract.User{}, nil, errors.New("employee object without an id")
 	}
-	for _, g := range d.groups[u.ID] {
+	for _, g := range d.groups.Of(u.ID) {
 		if !slices.ContainsFunc(u.Groups, func(x extract.Group) bool { return x.ID == g.ID }) {
 			u.Groups = append(u.Groups, g)
 		}

@@ -185,8 +185,10 @@ func FuzzUserObject(f *testing.F) {
 			"2": {ID: "2", Name: "Lunch"},
 			"3": {ID: "3"},
 		},
-		groups: map[string][]extract.Group{"1": {{ID: "11", Name: "Продажи", Kind: "group"}, {ID: "13", Name: "VIP", Kind: "group"}}},
+		groups: &extract.Memberships{},
 	}
+	d.groups.Add("1", extract.Group{ID: "11", Name: "Продажи", Kind: "group"})
+	d.groups.Add("1", extract.Group{ID: "13", Name: "VIP", Kind: "group"})
 	f.Fuzz(func(t *testing.T, body string) {
 		var obj map[string]json.RawMessage
 		if gojson.Unmarshal([]byte(body), &obj) != nil || obj == nil {
@@ -289,7 +291,7 @@ func FuzzPage(f *testing.F) {
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":0,"limits":{"minute_remaining":0,"minute_reset":10000000000}},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"error":{"code":-32029,"message":"Limit per minute has been exceeded","data":{"metadata":{"limits":{"minute_reset":5}}}}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[`)
-	d := &directory{accountID: "4321", statuses: map[string]statusObject{}, groups: map[string][]extract.Group{}}
+	d := &directory{accountID: "4321", statuses: map[string]statusObject{}, groups: &extract.Memberships{}}
 	cl := classifier{secrets: fuzzSecrets}
 	f.Fuzz(func(t *testing.T, body string) {
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}

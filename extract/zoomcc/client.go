@@ -253,7 +253,7 @@ func (c *Client) Stats() extract.Stats {
 // rather than being taken for an empty directory, since a complete listing deletes every
 // user it lacks.
 func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
-	dir := &directory{accountID: c.accountID, groups: make(map[string][]extract.Group)}
+	dir := &directory{accountID: c.accountID}
 	teams, err := c.teams(ctx)
 	if err != nil {
 		return err
@@ -759,8 +759,8 @@ func (c *Client) KnownFields() []string {
 // user belongs to.
 type directory struct {
 	accountID string
-	groups    map[string][]extract.Group // user id -> teams, then queues, in listing order
-	ctx       []byte                     // context's buffer
+	groups    extract.Memberships // user id -> teams, then queues, in listing order
+	ctx       []byte              // context's buffer
 }
 
 // userPicks are the members read of an object not decoded: the id, then the presence.
@@ -805,7 +805,7 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // context is everything user merges into the object of the user id from other replies:
 // the account and the user's teams and queues.
 func (d *directory) context(id string) string {
-	b := extract.AppendGroups(fmt.Appendf(d.ctx[:0], "%q", d.accountID), d.groups[id])
+	b := d.groups.AppendText(fmt.Appendf(d.ctx[:0], "%q", d.accountID), id)
 	d.ctx = b
 	return string(b)
 }
@@ -815,10 +815,7 @@ func (d *directory) addGroup(userID string, g extract.Group) {
 	if userID == "" {
 		return
 	}
-	if slices.Contains(d.groups[userID], g) {
-		return
-	}
-	d.groups[userID] = append(d.groups[userID], g)
+	d.groups.Add(userID, g)
 }
 
 // user maps one user object, and its presence when it has one. Fields with a column are
@@ -892,7 +889,7 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 		u.Active = &active
 	}
 
-	u.Groups = slices.Clone(d.groups[u.ID])
+	u.Groups = d.groups.Of(u.ID)
 	if strings.TrimSpace(regionID) != "" || strings.TrimSpace(regionName) != "" {
 		region := extract.Group{ID: regionID, Name: regionName, Kind: "region"}
 		// Teams first, then the region, then queues: teams were added before queues.

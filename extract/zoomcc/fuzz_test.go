@@ -213,9 +213,9 @@ func FuzzUserObject(f *testing.F) {
 	f.Add(`{"display_name":"Ghost"}`)
 	f.Add(`{"user_id":"u9","unknown":{"deep":[1,2]},"code":7}`)
 	f.Add(`{}`)
-	d := &directory{accountID: "acc1", groups: map[string][]extract.Group{
-		"u1": {{ID: "tm1", Name: "Sales", Kind: "team"}, {ID: "q1", Name: "Support", Kind: "queue"}},
-	}}
+	d := &directory{accountID: "acc1"}
+	d.addGroup("u1", extract.Group{ID: "tm1", Name: "Sales", Kind: "team"})
+	d.addGroup("u1", extract.Group{ID: "q1", Name: "Support", Kind: "queue"})
 	f.Fuzz(func(t *testing.T, body string) {
 		var obj map[string]json.RawMessage
 		if gojson.Unmarshal([]byte(body), &obj) != nil || obj == nil {
@@ -342,7 +342,7 @@ func FuzzPage(f *testing.F) {
 	f.Add(`[]`, false)
 	f.Add(`{"users":[`, false)
 	f.Add(``, true)
-	d := &directory{accountID: "acc1", groups: map[string][]extract.Group{}}
+	d := &directory{accountID: "acc1"}
 	f.Fuzz(func(t *testing.T, body string, members bool) {
 		keys := []string{keyUsers}
 		if members {
