@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	gojson "github.com/goccy/go-json"
 )
@@ -16,18 +17,27 @@ import (
 // decoded or held whole: a listing of a whole directory in one reply is read this way
 // from a spooled Response (Response.Open).
 func EachListItem(r io.Reader, key string, item func(dec *gojson.Decoder) error, other func(name string, dec *gojson.Decoder) error) (present bool, err error) {
+	found, err := WalkLists(r, []string{key}, func(_ string, dec *gojson.Decoder) error { return item(dec) }, other)
+	return found[0], err
+}
+
+// WalkLists is EachListItem for an object with several lists: item gets the name of the
+// list of each element, and present[i] tells whether the object has keys[i] as a list.
+func WalkLists(r io.Reader, keys []string, item func(list string, dec *gojson.Decoder) error, other func(name string, dec *gojson.Decoder) error) (present []bool, err error) {
+	present = make([]bool, len(keys))
+	seen := make([]bool, len(keys))
 	dec := gojson.NewDecoder(r)
 	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('{') {
-		return false, errors.Join(errors.New("reply is not a JSON object"), err)
+		return present, errors.Join(errors.New("reply is not a JSON object"), err)
 	}
-	seen := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return present, err
 		}
 		name, _ := tok.(string)
-		if name != key {
+		k := slices.Index(keys, name)
+		if k < 0 {
 			if other != nil {
 				err = other(name, dec)
 			} else {
@@ -39,10 +49,10 @@ func EachListItem(r io.Reader, key string, item func(dec *gojson.Decoder) error,
 			}
 			continue
 		}
-		if seen {
-			return present, fmt.Errorf("reply has %s twice", key)
+		if seen[k] {
+			return present, fmt.Errorf("reply has %s twice", name)
 		}
-		seen = true
+		seen[k] = true
 		tok, err = dec.Token()
 		switch {
 		case err != nil:
@@ -50,16 +60,16 @@ func EachListItem(r io.Reader, key string, item func(dec *gojson.Decoder) error,
 		case tok == nil: // null: nothing to list
 			continue
 		case tok != gojson.Delim('['):
-			return present, fmt.Errorf("%s is not a list", key)
+			return present, fmt.Errorf("%s is not a list", name)
 		}
-		present = true
+		present[k] = true
 		for dec.More() {
-			if err := item(dec); err != nil {
+			if err := item(name, dec); err != nil {
 				return present, err
 			}
 		}
 		if tok, err := dec.Token(); err != nil || tok != gojson.Delim(']') {
-			return present, errors.Join(fmt.Errorf("%s list is not closed", key), err)
+			return present, errors.Join(fmt.Errorf("%s list is not closed", name), err)
 		}
 	}
 	if tok, err := dec.Token(); err != nil || tok != gojson.Delim('}') {

@@ -55,10 +55,8 @@ func (m membership) userID() string {
 // organization is GET /organization/{id}/: the only read path for roles and deactivated
 // users.
 type organization struct {
-	ID                  string       `json:"id"`
-	Name                string       `json:"name"`
-	Memberships         []membership `json:"memberships"`
-	InactiveMemberships []membership `json:"inactive_memberships"`
+	ID   string
+	Name string
 }
 
 // role is an item of GET /role/.

@@ -155,12 +155,9 @@ func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 	if err != nil {
 		return err
 	}
-	var org organization
-	if err := c.http.GetJSON(ctx, c.url("/organization/"+url.PathEscape(orgID)+"/"), c.header, &org); err != nil {
+	org, members, err := c.organization(ctx, orgID)
+	if err != nil {
 		return err
-	}
-	if org.ID == "" {
-		org.ID = orgID
 	}
 	roleNames, err := c.roleNames(ctx)
 	if err != nil {
@@ -170,11 +167,63 @@ func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 	if err != nil {
 		return err
 	}
-	dir := newDirectory(org, roleNames, groups)
+	dir := &directory{org: org, members: members, roleNames: roleNames, groups: groups}
 	if err := c.users(ctx, dir, sink); err != nil {
 		return err
 	}
 	return c.statuses(ctx, sink)
+}
+
+// organization reads GET /organization/{id}/: the organization's id and name, and its
+// members (user id -> role and whether the membership is active; an active membership
+// wins over an inactive one of the same user). The reply lists every member of the
+// organization twice over (memberships, inactive_memberships): it is spooled and walked
+// member by member rather than decoded whole.
+func (c *Client) organization(ctx context.Context, orgID string) (organization, map[string]member, error) {
+	path := "/organization/" + url.PathEscape(orgID) + "/"
+	resp, err := c.http.Do(ctx, extract.Request{Method: http.MethodGet, URL: c.url(path), Header: c.header, Spool: true})
+	if err != nil {
+		return organization{}, nil, err
+	}
+	defer resp.Close()
+	org := organization{}
+	members := make(map[string]member)
+	// A few roles are shared by hundreds of thousands of memberships: they share one
+	// copy of each role id.
+	roles := make(map[string]string)
+	_, err = extract.WalkLists(resp.Open(), []string{"memberships", "inactive_memberships"}, func(list string, dec *gojson.Decoder) error {
+		var m membership
+		if err := dec.Decode(&m); err != nil {
+			return err
+		}
+		id, active := m.userID(), list == "memberships"
+		if prev, ok := members[id]; ok && prev.active && !active {
+			return nil
+		}
+		role, ok := roles[m.RoleID]
+		if !ok {
+			role = m.RoleID
+			roles[role] = role
+		}
+		members[id] = member{roleID: role, active: active}
+		return nil
+	}, func(name string, dec *gojson.Decoder) error {
+		switch name {
+		case "id":
+			return dec.Decode(&org.ID)
+		case "name":
+			return dec.Decode(&org.Name)
+		}
+		var skip json.RawMessage
+		return dec.Decode(&skip)
+	})
+	if err != nil {
+		return organization{}, nil, c.fail(path, extract.MalformedError(err, resp.Body))
+	}
+	if org.ID == "" {
+		org.ID = orgID
+	}
+	return org, members, nil
 }
 
 // organizationID is the organization the source reads, from GET /me/.
@@ -492,32 +541,6 @@ type directory struct {
 type member struct {
 	roleID string
 	active bool
-}
-
-func newDirectory(org organization, roleNames map[string]string, groups *extract.Memberships) *directory {
-	d := &directory{
-		org:       organization{ID: org.ID, Name: org.Name}, // a whole listing long: not the member lists
-		members:   make(map[string]member, len(org.Memberships)+len(org.InactiveMemberships)),
-		roleNames: roleNames,
-		groups:    groups,
-	}
-	// A few roles are shared by hundreds of thousands of memberships: they share one
-	// copy of each role id.
-	ids := make(map[string]string)
-	shared := func(id string) string {
-		if s, ok := ids[id]; ok {
-			return s
-		}
-		ids[id] = id
-		return id
-	}
-	for _, m := range org.InactiveMemberships {
-		d.members[m.userID()] = member{roleID: shared(m.RoleID)}
-	}
-	for _, m := range org.Memberships {
-		d.members[m.userID()] = member{roleID: shared(m.RoleID), active: true}
-	}
-	return d
 }
 
 // rawUser maps one raw user object, unless reader finds the sink recognizes it.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -741,6 +742,14 @@ func TestExtractFailures(t *testing.T) {
 			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/user/availability/: malformed reply: availability entry without user_id",
 		},
 		{
+			name: "organization cut short is malformed", override: onPath("/api/v1/organization/orga_acme/", 200, "application/json", `{"id":"orga_acme","memberships":[{"user_id":"user_admin","role_id":"admin"},`),
+			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/organization/orga_acme/: malformed reply: ",
+		},
+		{
+			name: "organization members that are no list are malformed", override: onPath("/api/v1/organization/orga_acme/", 200, "application/json", `{"id":"orga_acme","memberships":{"user_id":"user_admin"}}`),
+			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/organization/orga_acme/: malformed reply: memberships is not a list",
+		},
+		{
 			name: "me without an organization", override: onPath("/api/v1/me/", 200, "application/json", `{"id": "user_x", "organizations": [], "memberships": []}`),
 			wantErr: extract.ErrMalformed, wantMsg: "close-main: GET /api/v1/me/: malformed reply: the API key's user belongs to no organization",
 		},
@@ -925,5 +934,51 @@ func TestTheAvailabilityOfALargeOrganizationIsSpooledAndArrivesInPages(t *testin
 	}
 	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
 		t.Errorf("the spool directory holds %d files after the listing", len(entries))
+	}
+}
+
+func TestAnActiveMembershipWinsWhicheverListOfTheOrganizationComesFirst(t *testing.T) {
+	t.Parallel()
+	active := `{"id":"memb_1","user_id":"user_admin","organization_id":"` + orgID + `","role_id":"admin"}`
+	inactive := `{"id":"memb_9","user_id":"user_admin","organization_id":"` + orgID + `","role_id":"role_am"}`
+	gone := `{"id":"memb_3","user_id":"user_gone","organization_id":"` + orgID + `","role_id":"superuser"}`
+	tests := []struct {
+		name, body string
+	}{
+		{name: "active list first", body: `{"id":"` + orgID + `","name":"` + orgName + `","memberships":[` + active + `],"inactive_memberships":[` + inactive + `,` + gone + `]}`},
+		{name: "inactive list first", body: `{"inactive_memberships":[` + inactive + `,` + gone + `],"memberships":[` + active + `],"name":"` + orgName + `","id":"` + orgID + `"}`},
+		{name: "nested user objects", body: `{"id":"` + orgID + `","name":"` + orgName + `","memberships":[{"id":"memb_1","user":{"id":"user_admin"},"role_id":"admin"}],"inactive_memberships":[{"user":{"id":"user_admin"},"role_id":"role_am"},{"user":{"id":"user_gone"},"role_id":"superuser"}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := directoryAPI()
+			api.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				if r.URL.Path != "/api/v1/organization/"+orgID+"/" {
+					return false
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tc.body)
+				return true
+			}
+			c, _ := setup(t, api, close.Config{})
+			sink := &recordingSink{}
+			if err := c.Extract(context.Background(), sink); err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			byID := map[string]extract.User{}
+			for _, u := range sink.users() {
+				byID[u.ID] = u
+			}
+			if u := byID["user_admin"]; u.Active == nil || !*u.Active || u.Role != "admin" {
+				t.Errorf("user_admin: active %v role %q, want active with role admin", u.Active, u.Role)
+			}
+			if u := byID["user_gone"]; u.Active == nil || *u.Active || u.Role != "superuser" {
+				t.Errorf("user_gone: active %v role %q, want inactive with role superuser", u.Active, u.Role)
+			}
+			if u := byID["user_admin"]; !slices.Contains(u.Groups, extract.Group{ID: orgID, Name: orgName, Kind: "organization"}) {
+				t.Errorf("user_admin's groups %v lack the organization with its name", u.Groups)
+			}
+		})
 	}
 }

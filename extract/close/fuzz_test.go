@@ -56,7 +56,7 @@ func FuzzUserObject(f *testing.F) {
 		if gojson.Unmarshal([]byte(body), &obj) != nil {
 			return
 		}
-		d := newDirectory(organization{ID: "orga_1", Name: "Acme"}, map[string]string{}, &extract.Memberships{})
+		d := &directory{org: organization{ID: "orga_1", Name: "Acme"}, members: map[string]member{}, roleNames: map[string]string{}, groups: &extract.Memberships{}}
 		u, err := d.user(obj)
 		if err != nil {
 			return
