@@ -167,7 +167,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 		}
 	}
 	if mb := opts.Config.Warehouse.MemoryMB; mb > 0 {
-		if err := w.SetMemoryLimit(ctx, int64(mb)<<20*6/10); err != nil {
+		if err := w.SetMemoryLimit(ctx, config.DuckDBMemory(mb)); err != nil {
 			return SyncResult{}, err
 		}
 	}

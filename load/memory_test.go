@@ -91,3 +91,37 @@ func TestSetThreadsGivesDuckDBAtLeastOneThread(t *testing.T) {
 		}
 	}
 }
+
+func TestALakeFileLargerThanDuckDBsMemoryLimitIsWritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), filepath.Join(t.TempDir(), "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	// About 90 MB of wide rows, written under a 48 MB limit on one thread: DuckDB's
+	// Parquet writer holds a row group outside what it can spill, and its default row
+	// group (122,880 rows, ~50 MB here) does not fit.
+	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE wide AS SELECT i AS id, repeat(md5(i::VARCHAR), 8) AS a,
+		repeat(md5((i + 1)::VARCHAR), 4) AS b, md5((i * 7)::VARCHAR) AS c FROM range(200000) r(i)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetMemoryLimit(ctx, 48<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetThreads(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.replace(ctx, "wide/current.parquet", "SELECT * FROM wide"); err != nil {
+		t.Fatalf("writing a lake file larger than the memory limit: %v", err)
+	}
+	var rows, groups int64
+	path := filepath.Join(w.Lake, "wide", "current.parquet")
+	if err := w.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM read_parquet(?)), (SELECT count(DISTINCT row_group_id) FROM parquet_metadata(?))`, path, path).Scan(&rows, &groups); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 200000 || groups < 4 {
+		t.Errorf("lake file has %d rows in %d row groups, want 200000 in row groups of at most %s", rows, groups, LakeRowGroupBytes)
+	}
+}

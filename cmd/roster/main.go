@@ -159,8 +159,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 				return usageError{err.Error()}
 			}
 			if _, set := env("GOMEMLIMIT"); !set && cfg.Warehouse.MemoryMB > 0 {
-				// 40% of the budget for the Go heap (DuckDB has 60%, set by Sync).
-				debug.SetMemoryLimit(int64(cfg.Warehouse.MemoryMB) << 20 * 4 / 10)
+				// The Go heap's share of the budget (DuckDB's is set by Sync).
+				debug.SetMemoryLimit(config.GoMemory(cfg.Warehouse.MemoryMB))
 			}
 			opts := jobs.SyncOptions{Config: cfg, Sources: sources, Logger: log, Wait: wait, DryRun: dryRun}
 			if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) && *logFormat != "json" {
