@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	// The DuckDB driver registers "duckdb" with database/sql.
@@ -32,6 +33,11 @@ type Warehouse struct {
 	// took (for debug logs and profiling). A merge and another source's lake files may
 	// report at the same time, so it must be safe for concurrent use.
 	OnStep func(step string, took time.Duration)
+
+	// lakeFile lets one lake file be written at a time: each holds a query's state and a
+	// Parquet row group in memory, and side by side they ran DuckDB out of a 512 MB
+	// memory_limit at 1,000,000 users.
+	lakeFile sync.Mutex
 }
 
 // step reports a finished step to OnStep.
