@@ -1,5 +1,7 @@
 package extract
 
+import "iter"
+
 // Memberships maps users to the groups they belong to: each user's groups in the order
 // they were added, each group once. A provider that lists groups with their members
 // (rather than users with their groups) keeps one for the whole listing, so it is made to
@@ -51,12 +53,8 @@ func (m *Memberships) Users() int { return len(m.first) }
 
 // AppendTo appends user's groups to dst, in the order they were added.
 func (m *Memberships) AppendTo(dst []Group, user string) []Group {
-	l, ok := m.first[user]
-	if !ok {
-		return dst
-	}
-	for ; l >= 0; l = m.next[l] {
-		dst = append(dst, m.groups[m.group[l]])
+	for g := range m.all(user) {
+		dst = append(dst, g)
 	}
 	return dst
 }
@@ -67,12 +65,23 @@ func (m *Memberships) Of(user string) []Group { return m.AppendTo(nil, user) }
 // AppendText appends what AppendGroups appends for user's groups, without making the
 // slice of them.
 func (m *Memberships) AppendText(b []byte, user string) []byte {
-	l, ok := m.first[user]
-	if !ok {
-		return b
-	}
-	for ; l >= 0; l = m.next[l] {
-		b = appendGroup(b, m.groups[m.group[l]])
+	for g := range m.all(user) {
+		b = appendGroup(b, g)
 	}
 	return b
+}
+
+// all yields user's groups in the order they were added.
+func (m *Memberships) all(user string) iter.Seq[Group] {
+	return func(yield func(Group) bool) {
+		l, ok := m.first[user]
+		if !ok {
+			return
+		}
+		for ; l >= 0; l = m.next[l] {
+			if !yield(m.groups[m.group[l]]) {
+				return
+			}
+		}
+	}
 }
