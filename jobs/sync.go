@@ -317,17 +317,9 @@ func (l *fingerprintLoad) wait(ctx context.Context) (map[uint64]transform.Finger
 }
 
 // mergeLocks order the sources' merges: one writer applies at a time (apply), and the
-// next merge is prepared beside it (prepare). A source's lake files are written under
-// apply's read lock: never while a merge writes the history they read. DuckDB 1.5.5 was
-// seen to fail a lake file's scan of users_history with an internal error ("Attempting to
-// dereference an optional pointer that is not set", in a LIST of STRUCT column) while
-// another source's merge inserted into it, and then to refuse every later statement
-// (the database invalidated): a third of 100,000-user first nights failed so. Extraction
-// takes neither lock.
-type mergeLocks struct {
-	prepare sync.Mutex
-	apply   sync.RWMutex
-}
+// next merge is prepared beside it (prepare). Extraction takes neither; lake files are
+// kept apart from applies by the warehouse itself.
+type mergeLocks struct{ prepare, apply sync.Mutex }
 
 // syncSource extracts one source into staging and merges it, and calls mergeOver when the
 // merge is over (committed or not). It never returns an error: the outcome, failure
@@ -434,11 +426,8 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, locks 
 	var lakeErr error
 	if !opts.DryRun {
 		// The source's lake files go out now, while other sources may still be listing.
-		locks.apply.RLock()
 		lakeStart := time.Now()
-		lakeErr = w.PublishSource(context.WithoutCancel(ctx), src.Name)
-		locks.apply.RUnlock()
-		if lakeErr != nil {
+		if lakeErr = w.PublishSource(context.WithoutCancel(ctx), src.Name); lakeErr != nil {
 			log.Error().Err(lakeErr).Msg("publishing the source to the lake failed; the next run publishes what is missing")
 		}
 		ph.Lake = time.Since(lakeStart)

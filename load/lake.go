@@ -339,8 +339,8 @@ func (w *Warehouse) replaceMarked(ctx context.Context, rel, query, marker string
 		options += fmt.Sprintf(", KV_METADATA {%s: %s}", snapshotKey, lit(marker))
 	}
 	copySQL := fmt.Sprintf("COPY (%s) TO %s (%s)", query, lit(tmp), options)
-	w.lakeFile.Lock()
-	defer w.lakeFile.Unlock()
+	w.exclusive.Lock()
+	defer w.exclusive.Unlock()
 	defer w.step("lake "+rel, time.Now())
 	if _, err := w.db.ExecContext(ctx, copySQL); err != nil {
 		os.Remove(tmp)

@@ -285,6 +285,8 @@ func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
 	if p.conn == nil {
 		return p.r, errors.New("merge: applied after Close")
 	}
+	p.w.exclusive.Lock() // never beside a lake file (see Warehouse.exclusive)
+	defer p.w.exclusive.Unlock()
 	w, conn, r := p.w, p.conn, p.r
 	at := r.StartedAt.UTC()
 	tx, err := conn.BeginTx(ctx, nil)

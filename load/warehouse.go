@@ -34,10 +34,14 @@ type Warehouse struct {
 	// report at the same time, so it must be safe for concurrent use.
 	OnStep func(step string, took time.Duration)
 
-	// lakeFile lets one lake file be written at a time: each holds a query's state and a
-	// Parquet row group in memory, and side by side they ran DuckDB out of a 512 MB
-	// memory_limit at 1,000,000 users.
-	lakeFile sync.Mutex
+	// exclusive lets one lake file or one merge's Apply run at a time. Each lake file
+	// holds a query's state and a Parquet row group in memory, and side by side they ran
+	// DuckDB out of a 512 MB memory_limit at 1,000,000 users. And DuckDB 1.5.5 was seen to
+	// fail a lake file's scan of users_history with an internal error ("Attempting to
+	// dereference an optional pointer that is not set", in a LIST of STRUCT column) while
+	// another source's merge inserted into it, and then to refuse every later statement
+	// (the database invalidated): a third of 100,000-user first nights failed so.
+	exclusive sync.Mutex
 }
 
 // step reports a finished step to OnStep.
