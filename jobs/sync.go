@@ -157,6 +157,13 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	// source's own lake files (PublishLake retries it if it failed).
 	sourceMerged := func() {
 		if merging.Add(-1) == 0 && !opts.DryRun {
+			// Every listing is over: what is left (lake files, one at a time, and the
+			// checkpoint) is DuckDB's alone, and gets every core. Measured at 1,000,000
+			// users, the time from the last merge to the end of a first night went
+			// from 19 s to 11 s (night 67 -> 60 s).
+			if err := w.SetThreads(ctx, runtime.GOMAXPROCS(0)); err != nil {
+				opts.Logger.Debug().Err(err).Msg("giving DuckDB every core after the last merge")
+			}
 			people.Go(func() {
 				start := time.Now()
 				defer func() { peopleTook = time.Since(start) }()
