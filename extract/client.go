@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -133,8 +134,13 @@ func (r *Response) Open() io.Reader {
 	if r.file == nil {
 		return bytes.NewReader(r.Body)
 	}
-	return io.NewSectionReader(r.file, 0, r.size)
+	// Buffered: JSON decoders read a few hundred bytes at a time, each a system call on
+	// the file (1.5 s of a million users' incremental night went to pread).
+	return bufio.NewReaderSize(io.NewSectionReader(r.file, 0, r.size), spoolReadBuffer)
 }
+
+// spoolReadBuffer is the read size of a spooled body.
+const spoolReadBuffer = 256 << 10
 
 // Close releases the spooled body's file; it is a no-op for a reply held in memory.
 func (r *Response) Close() error {
