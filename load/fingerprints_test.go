@@ -52,6 +52,15 @@ func TestFingerprintsComeOnlyFromTheSameVersionAndConfigAndCurrentUsers(t *testi
 	if n := one(t, w, `SELECT count(*) FROM user_fingerprints`); n != "1" {
 		t.Errorf("user_fingerprints holds %s rows after a user left, want 1", n)
 	}
+	// A fingerprint kept for a user who is not current (the merge never leaves one) is
+	// not handed out: that user would be skipped as unchanged and never come back.
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO user_fingerprints VALUES ('crm', 'crm:b', 'b', $1, 'b@x.io', 'admin', false, [])`,
+		rowFingerprint(t, user("b", "b@x.io", "admin"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := collect("v1", "h1"); !slices.Equal(got, want) {
+		t.Errorf("fingerprints = %q, want %q (a stale row of a departed user left out)", got, want)
+	}
 	for _, other := range [][2]string{{"v2", "h1"}, {"v1", "h2"}} {
 		if got := collect(other[0], other[1]); len(got) != 0 {
 			t.Errorf("version %s hash %s: got %q, want nothing", other[0], other[1], got)
