@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/roster-etl/roster/extract/close/fake"
 	"github.com/roster-etl/roster/jobs"
+	"github.com/roster-etl/roster/load"
 )
 
 // fingerprint summarizes users_history so a test can prove it did not change.
@@ -273,4 +275,58 @@ func TestAnUnwritableLakeFailsClearlyAndKeepsHistory(t *testing.T) {
 	os.Remove(lake)
 	h.sync(t, 1)
 	assertLakeMatchesWarehouse(t, db, lake)
+}
+
+func TestASyncThatRunsDuckDBOutOfMemoryNamesTheBudgetAndKeepsHistory(t *testing.T) {
+	t.Parallel()
+	// Budgets below what config accepts (MinMemoryMB), as only a test can set them: at
+	// 1 MiB DuckDB cannot even record the run, at 16 MiB the merge runs out.
+	for name, tc := range map[string]struct {
+		memoryMB int
+		reported func(jobs.SyncResult, error) string
+	}{
+		"the run cannot start": {1, func(_ jobs.SyncResult, err error) string {
+			if err == nil {
+				return ""
+			}
+			return err.Error()
+		}},
+		"a source's merge runs out": {16, func(res jobs.SyncResult, err error) string {
+			if err != nil || len(res.Sources) != 1 || res.Sources[0].Status != "failed" {
+				return fmt.Sprintf("unexpected outcome %+v, %v", res.Sources, err)
+			}
+			return res.Sources[0].Error
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, 30, "")
+			h.sync(t, 0)
+			// The history is read through a warehouse of its own, closed at once: DuckDB
+			// shares one database per file in a process, memory_limit included.
+			history := func() string {
+				w, err := load.Open(context.Background(), h.cfg.Warehouse.DuckDB, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				return fingerprint(t, w.DB())
+			}
+			before := history()
+			h.cfg.Warehouse.MemoryMB = tc.memoryMB
+			h.fake.SetDay(1)
+			res, err := jobs.Sync(context.Background(), jobs.SyncOptions{Config: h.cfg, Logger: zerolog.Nop(),
+				Now: func() time.Time { return h.pop.Day(1).Date.Add(3 * time.Hour) }})
+			msg := tc.reported(res, err)
+			if want := fmt.Sprintf("raise warehouse.memory_mb (now %d MiB", tc.memoryMB); !strings.Contains(msg, want) {
+				t.Errorf("reported %q, want it to say %q", msg, want)
+			}
+			if strings.Contains(msg, "SET memory_limit") || strings.Contains(msg, "\n") {
+				t.Errorf("reported %q, still with DuckDB's advice or on several lines", msg)
+			}
+			if after := history(); after != before {
+				t.Error("history changed although the run ran out of memory")
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -92,8 +93,18 @@ func (r SyncResult) Failed() bool { return r.Run.Status != load.StatusSucceeded 
 // extracted into on-disk staging and, when its listing is complete, merged in its own
 // transaction; a failed source leaves its history untouched and is recorded as failed.
 // The returned error is for problems that stop the whole run (config, warehouse);
-// source failures are reported in the result.
+// source failures are reported in the result. Wherever DuckDB runs out of its
+// memory_limit, the message names warehouse.memory_mb instead of DuckDB's settings.
 func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
+	res, err := runSync(ctx, opts)
+	if err != nil && opts.Config != nil {
+		err = explainMemoryError(err, opts.Config.Warehouse.MemoryMB)
+	}
+	return res, err
+}
+
+// runSync is Sync before a failure of the whole run is explained.
+func runSync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -266,7 +277,7 @@ func Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	// people, the ledger files, and whatever a failed publish above left missing or stale.
 	lakeErrs = append(lakeErrs, w.PublishLake(finishCtx, []string{}))
 	if err := errors.Join(lakeErrs...); err != nil {
-		res.LakeError = oneLine(err.Error())
+		res.LakeError = oneLine(explainMemory(err.Error(), opts.Config.Warehouse.MemoryMB))
 		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
 	}
 	res.Lake = time.Since(lakeStart) + peopleTook
@@ -333,7 +344,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeL
 	fail := func(err error) (load.SourceRun, Phases, error) {
 		run.Status = load.StatusFailed
 		run.FinishedAt = opts.Now().UTC()
-		run.Error = oneLine(sourceError(src.Name, err))
+		run.Error = oneLine(explainMemory(sourceError(src.Name, err), opts.Config.Warehouse.MemoryMB))
 		log.Error().Str("error", run.Error).Msg("source failed; its history is unchanged")
 		if opts.DryRun {
 			return run, ph, nil
@@ -445,6 +456,46 @@ func sourceError(source string, err error) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// DuckDB reports a query that ran out of its memory_limit as an "Out of Memory Error"
+// or, when it could not load a block ("failed to pin block"), as another error; either
+// way it appends advice that begins with duckdbAdvice and names memory_limit.
+const (
+	duckdbOutOfMemory = "Out of Memory Error"
+	duckdbAdvice      = "Possible solutions:"
+)
+
+// explainMemory replaces, in the message of a DuckDB query that ran out of memory,
+// DuckDB's advice (settings a roster user cannot make) with roster's own: the budget
+// to raise, and what it is now. Other messages are returned as they are.
+func explainMemory(msg string, memoryMB int) string {
+	advice := strings.Index(msg, duckdbAdvice)
+	if !strings.Contains(msg, duckdbOutOfMemory) && (advice < 0 || !strings.Contains(msg[advice:], "memory_limit")) {
+		return msg
+	}
+	if advice >= 0 {
+		msg = strings.TrimSpace(msg[:advice])
+	}
+	return fmt.Sprintf("%s — raise warehouse.memory_mb (now %d MiB, of which DuckDB's memory_limit is %d MiB)",
+		msg, memoryMB, config.DuckDBMemory(memoryMB)>>20)
+}
+
+// explainMemoryError is explainMemory for an error; it unwraps to err.
+func explainMemoryError(err error, memoryMB int) error {
+	if msg := explainMemory(err.Error(), memoryMB); msg != err.Error() {
+		return explainedError{msg: msg, err: err}
+	}
+	return err
+}
+
+// explainedError is an error told in other words.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e explainedError) Error() string { return e.msg }
+func (e explainedError) Unwrap() error { return e.err }
 
 // ErrSourcesFailed is returned by callers that turn a partial run into an exit code.
 var ErrSourcesFailed = errors.New("some sources failed")
