@@ -53,7 +53,7 @@ func (m *Memberships) Users() int { return len(m.first) }
 
 // AppendTo appends user's groups to dst, in the order they were added.
 func (m *Memberships) AppendTo(dst []Group, user string) []Group {
-	for g := range m.all(user) {
+	for g := range m.All(user) {
 		dst = append(dst, g)
 	}
 	return dst
@@ -65,14 +65,14 @@ func (m *Memberships) Of(user string) []Group { return m.AppendTo(nil, user) }
 // AppendText appends what AppendGroups appends for user's groups, without making the
 // slice of them.
 func (m *Memberships) AppendText(b []byte, user string) []byte {
-	for g := range m.all(user) {
+	for g := range m.All(user) {
 		b = appendGroup(b, g)
 	}
 	return b
 }
 
-// all yields user's groups in the order they were added.
-func (m *Memberships) all(user string) iter.Seq[Group] {
+// All yields user's groups in the order they were added.
+func (m *Memberships) All(user string) iter.Seq[Group] {
 	return func(yield func(Group) bool) {
 		l, ok := m.first[user]
 		if !ok {

@@ -278,7 +278,7 @@ func runSync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	lakeErrs = append(lakeErrs, w.PublishLake(finishCtx, []string{}))
 	if err := errors.Join(lakeErrs...); err != nil {
 		res.LakeError = oneLine(explainMemory(err.Error(), opts.Config.Warehouse.MemoryMB))
-		log.Error().Err(err).Msg("publishing to the lake failed; the next run publishes what is missing")
+		log.Error().Str("error", res.LakeError).Msg("publishing to the lake failed; the next run publishes what is missing")
 	}
 	res.Lake = time.Since(lakeStart) + peopleTook
 	for _, ph := range res.Phases {

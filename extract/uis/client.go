@@ -735,7 +735,7 @@ func (d *directory) user(obj map[string]json.RawMessage) (extract.User, *extract
 	if u.ID == "" {
 		return extract.User{}, nil, errors.New("employee object without an id")
 	}
-	for _, g := range d.groups.Of(u.ID) {
+	for g := range d.groups.All(u.ID) {
 		if !slices.ContainsFunc(u.Groups, func(x extract.Group) bool { return x.ID == g.ID }) {
 			u.Groups = append(u.Groups, g)
 		}

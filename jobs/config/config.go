@@ -43,9 +43,9 @@ const (
 	// DefaultDuckDB is the warehouse database path, relative to the config file.
 	DefaultDuckDB = "./roster.duckdb"
 	// DefaultMemoryMB is the memory budget of a sync when warehouse.memory_mb is not set:
-	// enough for 1,000,000 users (measured on first nights: peak RSS 1.01-1.06 GiB in
-	// 63-66 s, where 2048 peaked at 1.65 GiB in 67 s). A larger directory needs a larger
-	// budget: DuckDB fails a query it cannot spill with "Out of Memory Error".
+	// enough for 1,000,000 users (measured on first nights with make bench: peak RSS
+	// 0.92-0.97 GiB). A larger directory needs a larger budget: a query DuckDB cannot
+	// spill fails with "Out of Memory Error", and the sync's error names memory_mb.
 	DefaultMemoryMB = 1024
 	// MinMemoryMB is the smallest memory budget accepted.
 	MinMemoryMB = 256
