@@ -17,7 +17,7 @@ import (
 
 // stagingSink is the extract.Sink of one source: every page is mapped to canonical
 // rows, gathered into Arrow batches of at most batchSize rows, and appended to staging
-// Parquet files on disk, so memory is bounded by the batch size.
+// files (Arrow IPC) on disk, so memory is bounded by the batch size.
 type stagingSink struct {
 	mapper    transform.Mapper
 	batchSize int
@@ -62,16 +62,16 @@ const (
 // newStagingSink stages into dir. load may be nil, and its fingerprints too: every
 // user is then mapped and staged.
 func newStagingSink(dir string, mapper transform.Mapper, mem memory.Allocator, runID string, observed time.Time, batchSize int, fingerprints *fingerprintLoad) (*stagingSink, error) {
-	users, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()), mem)
+	users, err := load.NewStageFile(filepath.Join(dir, "users.arrow"), transform.Schema(transform.StagedUserColumns()), mem)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()), mem)
+	seen, err := load.NewStageFile(filepath.Join(dir, "listing.arrow"), transform.Schema(transform.SeenColumns()), mem)
 	if err != nil {
 		users.Close()
 		return nil, err
 	}
-	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.parquet"), transform.Schema(transform.StatusColumns()), mem)
+	statuses, err := load.NewStageFile(filepath.Join(dir, "user_status.arrow"), transform.Schema(transform.StatusColumns()), mem)
 	if err != nil {
 		users.Close()
 		seen.Close()

@@ -36,11 +36,11 @@ func benchUsers(n, day int) []transform.UserRow {
 
 func stageBench(b *testing.B, dir string, users []transform.UserRow) load.Staged {
 	b.Helper()
-	f, err := load.NewStageFile(filepath.Join(dir, "users.parquet"), transform.Schema(transform.StagedUserColumns()), memory.DefaultAllocator)
+	f, err := load.NewStageFile(filepath.Join(dir, "users.arrow"), transform.Schema(transform.StagedUserColumns()), memory.DefaultAllocator)
 	if err != nil {
 		b.Fatal(err)
 	}
-	lf, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()), memory.DefaultAllocator)
+	lf, err := load.NewStageFile(filepath.Join(dir, "listing.arrow"), transform.Schema(transform.SeenColumns()), memory.DefaultAllocator)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestAMergeRefusesUsersListedUnchangedWithoutTheirFingerprint(t *testing.T) 
 		st := stage(t, t.TempDir(), []transform.UserRow{b}, nil, "r1", next)
 		dir := t.TempDir()
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		lf, err := load.NewStageFile(filepath.Join(dir, "listing.parquet"), transform.Schema(transform.SeenColumns()), mem)
+		lf, err := load.NewStageFile(filepath.Join(dir, "listing.arrow"), transform.Schema(transform.SeenColumns()), mem)
 		if err != nil {
 			t.Fatal(err)
 		}

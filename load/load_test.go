@@ -36,11 +36,11 @@ func stage(t testing.TB, dir string, users []transform.UserRow, statuses []trans
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	uf, err := load.NewStageFile(filepath.Join(dir, runID, "users.parquet"), transform.Schema(transform.StagedUserColumns()), mem)
+	uf, err := load.NewStageFile(filepath.Join(dir, runID, "users.arrow"), transform.Schema(transform.StagedUserColumns()), mem)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lf, err := load.NewStageFile(filepath.Join(dir, runID, "listing.parquet"), transform.Schema(transform.SeenColumns()), mem)
+	lf, err := load.NewStageFile(filepath.Join(dir, runID, "listing.arrow"), transform.Schema(transform.SeenColumns()), mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func stage(t testing.TB, dir string, users []transform.UserRow, statuses []trans
 	}
 	st := load.Staged{UserFiles: []string{uf.Path()}, ListingFiles: []string{lf.Path()}}
 	if len(statuses) > 0 {
-		sf, err := load.NewStageFile(filepath.Join(dir, runID, "status.parquet"), transform.Schema(transform.StatusColumns()), mem)
+		sf, err := load.NewStageFile(filepath.Join(dir, runID, "status.arrow"), transform.Schema(transform.StatusColumns()), mem)
 		if err != nil {
 			t.Fatal(err)
 		}

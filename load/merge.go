@@ -191,8 +191,6 @@ func (w *Warehouse) PrepareMerge(ctx context.Context, r SourceRun, staged Staged
 func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 	conn, r := p.conn, &p.r
 
-	files := quoteList(staged.UserFiles)
-	listing := quoteList(staged.ListingFiles)
 	at := r.StartedAt.UTC()
 	statuses := "empty_statuses"
 	switch {
@@ -206,30 +204,30 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 		stageListing, stageUsers = "stage_listing_unique", "stage_users_unique"
 	}
 	type step struct {
-		name string
-		args []any
-		sub  string // {{files}} of the statement
+		name  string
+		args  []any
+		files []string // the staging files the statement reads as {{files}}
 	}
 	// A source without current versions (its first load) has nothing to compare with.
-	diff := step{"diff", []any{r.Source}, ""}
+	diff := step{"diff", []any{r.Source}, nil}
 	var hasCurrent bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users_history WHERE source = $1 AND is_current)`, r.Source).Scan(&hasCurrent); err != nil {
 		return fmt.Errorf("merge: %w", err)
 	}
 	if !hasCurrent {
-		diff = step{"diff_first", nil, ""}
+		diff = step{"diff_first", nil, nil}
 	}
 	prepare := []step{
-		{stageListing, nil, listing},
-		{stageUsers, nil, files},
-		{"stage_skipped", []any{r.Source}, ""},
-		{statuses, nil, quoteList(staged.StatusFiles)},
+		{stageListing, nil, staged.ListingFiles},
+		{stageUsers, nil, staged.UserFiles},
+		{"stage_skipped", []any{r.Source}, nil},
+		{statuses, nil, staged.StatusFiles},
 		diff,
-		{"gone", []any{r.Source}, ""},
-		{"quality", []any{r.RunID, at, r.Source}, ""},
+		{"gone", []any{r.Source}, nil},
+		{"quality", []any{r.RunID, at, r.Source}, nil},
 	}
 	for _, st := range prepare {
-		if err := p.exec(ctx, conn, st.name, st.sub, st.args...); err != nil {
+		if err := p.execStaged(ctx, st.name, st.files, st.args...); err != nil {
 			return err
 		}
 	}
@@ -267,6 +265,20 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 	r.Quality = quality
 	r.Status = StatusSucceeded
 	return nil
+}
+
+// execStaged runs the merge statement name on the staged tables' connection, its
+// {{files}} naming the relation of the staging files (when there are any).
+func (p *PendingMerge) execStaged(ctx context.Context, name string, files []string, args ...any) error {
+	if len(files) == 0 {
+		return p.exec(ctx, p.conn, name, "", args...)
+	}
+	relation, release, err := stagedRelation(ctx, p.conn, "staged_files", files)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", name, err)
+	}
+	defer release()
+	return p.exec(ctx, p.conn, name, relation, args...)
 }
 
 // exec runs the merge statement name, its {{files}} filled with files, and times it.

@@ -54,7 +54,9 @@ func Migrations() ([]Migration, error) {
 	return out, nil
 }
 
-// Merge returns the named merge statement (merge/NAME.sql).
+// Merge returns the named merge statement (merge/NAME.sql). A statement that reads
+// staging has {{files}} where the staging files' relation goes (load fills it in); it
+// names the relation once, as the relation may be a stream that can be read only once.
 func Merge(name string) (string, error) {
 	b, err := files.ReadFile("merge/" + name + ".sql")
 	if err != nil {

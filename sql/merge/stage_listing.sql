@@ -9,5 +9,5 @@ SELECT user_key,
        arg_max(fingerprint, seq) AS fingerprint,
        count(*) AS copies,
        min(fingerprint) <> max(fingerprint) AS conflicting
-FROM read_parquet({{files}})
+FROM {{files}}
 GROUP BY user_key;

@@ -2,4 +2,4 @@
 -- no user id twice, so there is nothing to group.
 CREATE OR REPLACE TEMP TABLE stage_listing AS
 SELECT user_key, user_id, seq, fingerprint, 1::BIGINT AS copies, false AS conflicting
-FROM read_parquet({{files}});
+FROM {{files}};

@@ -5,4 +5,4 @@
 CREATE OR REPLACE TEMP TABLE stage_users AS
 SELECT u.* EXCLUDE (seq, issues), u.issues AS issues,
        coalesce(list_bool_or(list_transform(u.phones, p -> NOT p.valid)), false) AS invalid_phone
-FROM read_parquet({{files}}) u;
+FROM {{files}} u;
