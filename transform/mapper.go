@@ -189,38 +189,38 @@ func extraJSON(extra map[string]json.RawMessage) string {
 		size += len(k) + len(v) + 4
 	}
 	sort.Strings(keys)
-	b := make([]byte, 0, size)
-	b = append(b, '{')
+	var b strings.Builder // one allocation, the text itself
+	b.Grow(size)
+	b.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
 		if plainString(k) {
-			b = append(b, '"')
-			b = append(b, k...)
-			b = append(b, '"')
+			b.WriteByte('"')
+			b.WriteString(k)
+			b.WriteByte('"')
 		} else {
 			q, _ := json.Marshal(k)
-			b = append(b, q...)
+			b.Write(q)
 		}
-		b = append(b, ':')
+		b.WriteByte(':')
 		v := extra[k]
 		switch {
 		case !json.Valid(v):
 			q, _ := json.Marshal(string(v))
-			b = append(b, q...)
+			b.Write(q)
 		case plainJSON(v):
-			b = append(b, v...)
+			b.Write(v)
 		default: // as Marshal writes a json.RawMessage: compact, HTML characters escaped
-			var buf bytes.Buffer
+			var buf, esc bytes.Buffer
 			_ = json.Compact(&buf, v)
-			esc := bytes.NewBuffer(b)
-			json.HTMLEscape(esc, buf.Bytes())
-			b = esc.Bytes()
+			json.HTMLEscape(&esc, buf.Bytes())
+			b.Write(esc.Bytes())
 		}
 	}
-	b = append(b, '}')
-	return string(b)
+	b.WriteByte('}')
+	return b.String()
 }
 
 // plainString reports whether encoding/json writes s as it is between quotes: printable
