@@ -223,12 +223,3 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
-
-// quoteList renders paths as a DuckDB list literal of string literals.
-func quoteList(paths []string) string {
-	q := make([]string, len(paths))
-	for i, p := range paths {
-		q[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
