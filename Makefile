@@ -10,8 +10,11 @@ export CGO_ENABLED := 1
 build:
 	$(GO) build -tags $(TAGS) -o bin/roster ./cmd/roster
 
+# The second line tests the load package as `go install` builds it, without DuckDB's
+# Arrow interface (fingerprints read row by row, staging copied to Parquet for the merge).
 test:
 	$(GO) test -tags $(TAGS) -race -count=1 ./...
+	$(GO) test -count=1 ./load
 
 demo: build
 	./bin/roster demo --dir ./demo
