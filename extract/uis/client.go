@@ -668,7 +668,7 @@ func (d *directory) userReader(rec extract.Recognizer) *extract.UserReader {
 // context is everything user merges into the object of the employee id from other
 // replies: the account and the employee's groups from get.group_employees.
 func (d *directory) context(id string) string {
-	b := d.groups.AppendText(fmt.Appendf(d.ctx[:0], "%q", d.accountID), id)
+	b := d.groups.AppendText(strconv.AppendQuote(d.ctx[:0], d.accountID), id) // as fmt's %q
 	d.ctx = b
 	return string(b)
 }
