@@ -12,85 +12,68 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// stagedReader reads the batches of staging files (StageFile) one after another as
-// one stream. Each batch is valid until the next call to Next. Its buffers come from
-// mem.
-type stagedReader struct {
-	refs   atomic.Int64
-	files  []string
-	mem    memory.Allocator
-	schema *arrow.Schema
-
-	f   *os.File
-	r   *ipc.FileReader
-	i   int // the next batch of r
-	cur arrow.RecordBatch
-	err error
+// stagedFile is one open staging file.
+type stagedFile struct {
+	path string
+	f    *os.File
+	r    *ipc.FileReader
 }
 
-// openStagedReader opens files, which must hold one schema; it reads their footers
-// only. The reader must be released.
-func openStagedReader(files []string, mem memory.Allocator) (*stagedReader, error) {
-	if len(files) == 0 {
+// stagedReader reads the batches of staging files (StageFile) one after another as
+// one stream. Each batch is valid until the next call to Next. Its buffers come from
+// the allocator the files were opened with.
+type stagedReader struct {
+	refs   atomic.Int64
+	files  []stagedFile // open; files[0] is the one being read
+	schema *arrow.Schema
+	i      int // the next batch of files[0]
+	cur    arrow.RecordBatch
+	err    error
+}
+
+// openStagedReader opens files, which must hold one schema (it reads their footers
+// only). The reader must be released.
+func openStagedReader(paths []string, mem memory.Allocator) (*stagedReader, error) {
+	if len(paths) == 0 {
 		return nil, errors.New("no staging files")
 	}
-	s := &stagedReader{files: files, mem: mem}
+	s := &stagedReader{}
 	s.refs.Store(1)
-	if err := s.open(0); err != nil {
-		return nil, err
-	}
-	s.schema = s.r.Schema()
-	for _, path := range files[1:] { // every file's schema is checked before any batch is read
+	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
-			s.Release()
+			s.close()
 			return nil, fmt.Errorf("staging: %w", err)
 		}
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err == nil && !r.Schema().Equal(s.schema) {
-			err = fmt.Errorf("schema %s differs from %s's", r.Schema(), files[0])
-		}
-		if r != nil {
+		if err == nil && s.schema != nil && !r.Schema().Equal(s.schema) {
 			r.Close()
+			err = fmt.Errorf("schema %s differs from %s's", r.Schema(), paths[0])
 		}
-		f.Close()
 		if err != nil {
-			s.Release()
+			f.Close()
+			s.close()
 			return nil, fmt.Errorf("staging %s: %w", path, err)
 		}
+		if s.schema == nil {
+			s.schema = r.Schema()
+		}
+		s.files = append(s.files, stagedFile{path, f, r})
 	}
 	return s, nil
 }
 
-// open makes files[n] the file being read.
-func (s *stagedReader) open(n int) error {
-	s.closeFile()
-	f, err := os.Open(s.files[n])
-	if err != nil {
-		return fmt.Errorf("staging: %w", err)
-	}
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(s.mem))
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("staging %s: %w", s.files[n], err)
-	}
-	s.files, s.f, s.r, s.i = s.files[n:], f, r, 0
-	return nil
-}
-
-func (s *stagedReader) closeFile() {
-	if s.r != nil {
-		s.r.Close()
-		s.r = nil
-	}
-	if s.f != nil {
-		s.f.Close()
-		s.f = nil
-	}
+// close releases the current batch and closes the files not read to the end.
+func (s *stagedReader) close() {
 	if s.cur != nil {
 		s.cur.Release()
 		s.cur = nil
 	}
+	for _, f := range s.files {
+		f.r.Close()
+		f.f.Close()
+	}
+	s.files = nil
 }
 
 // Schema is the files' schema.
@@ -102,25 +85,22 @@ func (s *stagedReader) Next() bool {
 		s.cur.Release()
 		s.cur = nil
 	}
-	if s.err != nil || s.r == nil {
-		return false
-	}
-	for s.i >= s.r.NumRecords() {
-		if len(s.files) == 1 {
-			s.closeFile()
-			return false
+	for s.err == nil && len(s.files) > 0 {
+		f := s.files[0]
+		if s.i < f.r.NumRecords() {
+			s.cur, s.err = f.r.RecordBatchAt(s.i) // the batch is the reader's to release
+			if s.err != nil {
+				s.err = fmt.Errorf("staging %s: %w", f.path, s.err)
+				return false
+			}
+			s.i++
+			return true
 		}
-		if s.err = s.open(1); s.err != nil {
-			return false
-		}
+		f.r.Close()
+		f.f.Close()
+		s.files, s.i = s.files[1:], 0
 	}
-	s.cur, s.err = s.r.RecordBatchAt(s.i) // the batch is the reader's to release
-	if s.err != nil {
-		s.err = fmt.Errorf("staging %s: %w", s.files[0], s.err)
-		return false
-	}
-	s.i++
-	return true
+	return false
 }
 
 // RecordBatch is the current batch.
@@ -137,10 +117,10 @@ func (s *stagedReader) Err() error { return s.err }
 // Retain adds a reference.
 func (s *stagedReader) Retain() { s.refs.Add(1) }
 
-// Release drops a reference; the last one closes the file being read.
+// Release drops a reference; the last one closes the files.
 func (s *stagedReader) Release() {
 	if s.refs.Add(-1) == 0 {
-		s.closeFile()
+		s.close()
 	}
 }
 

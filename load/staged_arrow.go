@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -30,7 +31,8 @@ func stagedRelation(ctx context.Context, conn *sql.Conn, name string, files []st
 	if err != nil {
 		return "", nil, err
 	}
-	one := &oneColumnReader{stagedReader: rdr, schema: arrow.NewSchema([]arrow.Field{{Name: "r", Type: arrow.StructOf(rdr.Schema().Fields()...)}}, nil)}
+	one := &oneColumnReader{src: rdr, schema: arrow.NewSchema([]arrow.Field{{Name: "r", Type: arrow.StructOf(rdr.Schema().Fields()...)}}, nil)}
+	one.refs.Store(1)
 	defer one.Release() // the view holds its own reference
 	var unregister func()
 	err = conn.Raw(func(dc any) error {
@@ -56,8 +58,9 @@ func stagedRelation(ctx context.Context, conn *sql.Conn, name string, files []st
 
 // oneColumnReader reads a stagedReader's batches as batches of one struct column.
 type oneColumnReader struct {
-	*stagedReader
+	src    *stagedReader
 	schema *arrow.Schema
+	refs   atomic.Int64
 	cur    arrow.RecordBatch
 }
 
@@ -70,10 +73,10 @@ func (o *oneColumnReader) Next() bool {
 		o.cur.Release()
 		o.cur = nil
 	}
-	if !o.stagedReader.Next() {
+	if !o.src.Next() {
 		return false
 	}
-	rec := o.stagedReader.RecordBatch()
+	rec := o.src.RecordBatch()
 	children := make([]arrow.ArrayData, rec.NumCols())
 	for i, c := range rec.Columns() {
 		children[i] = c.Data()
@@ -94,11 +97,21 @@ func (o *oneColumnReader) RecordBatch() arrow.RecordBatch { return o.cur }
 // Deprecated: Use RecordBatch (array.RecordReader still names it).
 func (o *oneColumnReader) Record() arrow.RecordBatch { return o.cur }
 
-// Release drops a reference; the last one releases the current batch too.
+// Err is the error that ended the stream, if any.
+func (o *oneColumnReader) Err() error { return o.src.Err() }
+
+// Retain adds a reference.
+func (o *oneColumnReader) Retain() { o.refs.Add(1) }
+
+// Release drops a reference; the last one releases the current batch and the files.
 func (o *oneColumnReader) Release() {
-	if o.stagedReader.refs.Load() == 1 && o.cur != nil {
-		o.cur.Release()
-		o.cur = nil
+	if o.refs.Add(-1) == 0 {
+		if o.cur != nil {
+			o.cur.Release()
+			o.cur = nil
+		}
+		o.src.Release()
 	}
-	o.stagedReader.Release()
 }
+
+var _ array.RecordReader = (*oneColumnReader)(nil)
