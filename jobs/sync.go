@@ -77,7 +77,8 @@ type SyncResult struct {
 
 // Phases is where one source's time went. Extract is the time in the provider client
 // (HTTP and decoding); Transform the mapping and normalizing of rows; Stage the writing
-// of staging files; Merge the SCD2 merge (waiting for another source's merge excluded).
+// of staging files; Merge the SCD2 merge (waiting for another source's merge or lake
+// file excluded).
 // Lake is the publishing of the source's lake files right after its merge. Mapped
 // counts the users mapped and staged in full: new and changed ones; a user listed with
 // the fingerprint the warehouse holds is neither mapped nor merged again.
@@ -418,7 +419,7 @@ func syncSource(ctx context.Context, opts SyncOptions, w *load.Warehouse, mergeL
 	if err == nil && !opts.DryRun {
 		merged, err = pending.Apply(ctx)
 	}
-	ph.Merge = time.Since(mergeStart)
+	ph.Merge = time.Since(mergeStart) - pending.Waited() // a lake file's time is the lake's
 	mergeLock.Unlock()
 	pending.Close()
 	mergeOver()

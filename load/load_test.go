@@ -289,3 +289,38 @@ func TestMergesPreparedSideBySideApplyAsMergesOneAfterTheOther(t *testing.T) {
 		t.Errorf("prepared side by side:\n%s\nmerged one after the other:\n%s", got, want)
 	}
 }
+
+func TestAMergeThatWaitsForALakeFileReportsTheWaitApart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	at := time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)
+	w := openWarehouse(t)
+	const held = 300 * time.Millisecond
+	for night, hold := range []bool{true, false} {
+		run := load.SourceRun{RunID: fmt.Sprintf("r%d", night), Source: "crm", Provider: "close", StartedAt: at, FinishedAt: at, Complete: true}
+		p, err := w.PrepareMerge(ctx, run, stage(t, t.TempDir(), []transform.UserRow{user("a", "a@x.io", "user")}, nil, run.RunID, at))
+		if err != nil {
+			p.Close()
+			t.Fatal(err)
+		}
+		if hold {
+			release := w.HoldExclusive() // another source's lake file is being written
+			time.AfterFunc(held, release)
+		}
+		start := time.Now()
+		_, err = p.Apply(ctx)
+		took := time.Since(start)
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch waited := p.Waited(); {
+		case waited > took:
+			t.Errorf("night %d: waited %v, longer than the whole apply (%v)", night, waited, took)
+		case hold && waited < held/2:
+			t.Errorf("night %d: the lake file held the warehouse for %v, the merge reports waiting %v", night, held, waited)
+		case !hold && waited >= held/2:
+			t.Errorf("night %d: nothing held the warehouse, the merge reports waiting %v", night, waited)
+		}
+	}
+}

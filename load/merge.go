@@ -153,10 +153,17 @@ type PendingMerge struct {
 	w    *Warehouse
 	conn *sql.Conn // the connection holding the staged (temporary) tables
 	r    SourceRun
+	// waited is how long Apply waited for another source's lake file to be written.
+	waited time.Duration
 }
 
 // Run is the source_runs row the merge records, with its counts.
 func (p *PendingMerge) Run() SourceRun { return p.r }
+
+// Waited is how long Apply waited before it could start: the warehouse writes one lake
+// file or applies one merge at a time, so a merge may wait for another source's lake
+// file. That time is the lake's, not the merge's.
+func (p *PendingMerge) Waited() time.Duration { return p.waited }
 
 // Close drops the staged tables and releases their connection.
 func (p *PendingMerge) Close() {
@@ -297,7 +304,9 @@ func (p *PendingMerge) Apply(ctx context.Context) (SourceRun, error) {
 	if p.conn == nil {
 		return p.r, errors.New("merge: applied after Close")
 	}
+	waitStart := time.Now()
 	p.w.exclusive.Lock() // never beside a lake file (see Warehouse.exclusive)
+	p.waited = time.Since(waitStart)
 	defer p.w.exclusive.Unlock()
 	w, conn, r := p.w, p.conn, p.r
 	at := r.StartedAt.UTC()
