@@ -91,13 +91,49 @@ func (w *Warehouse) DeferCheckpoints(ctx context.Context) error {
 	return nil
 }
 
-// Checkpoint writes what the WAL holds into the database file.
+// Checkpoint writes what the WAL holds into the database file. DuckDB's checkpoint
+// also vacuums: it rewrites any run of adjacent row groups that would fit in fewer. A
+// night's appends end in part-filled row groups (a 300,000-row insert leaves one of
+// 54,240 rows), so a checkpoint kept rewriting rows that lose nothing by staying where
+// they are: measured at 1,000,000 users, the first night's checkpoint went from 4.3 s
+// to 1.7 s without it, the second night's from 1.1 s to 0.2 s. Only deleted rows make a
+// row group worth rewriting, and only user_fingerprints has them (a changed or departed
+// user's old fingerprint, about 1% of the table a night at the bench's churn), so the
+// vacuum runs when its deleted rows reach compactDeleted of the stored ones (see
+// needsCompaction), and is left out otherwise.
 func (w *Warehouse) Checkpoint(ctx context.Context) error {
 	defer w.step("checkpoint", time.Now())
+	vacuum := "SET max_vacuum_tasks = 0"
+	compact, err := w.needsCompaction(ctx)
+	if err != nil {
+		return fmt.Errorf("warehouse %s: checkpoint: %w", w.path, err)
+	}
+	if compact {
+		vacuum = "RESET max_vacuum_tasks"
+	}
+	if _, err := w.db.ExecContext(ctx, vacuum); err != nil {
+		return fmt.Errorf("warehouse %s: checkpoint: %w", w.path, err)
+	}
 	if _, err := w.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fmt.Errorf("warehouse %s: checkpoint: %w", w.path, err)
 	}
 	return nil
+}
+
+// compactDeleted is the share of user_fingerprints' stored rows that, once deleted,
+// makes the checkpoint vacuum: at a third, every run of three row groups fits in two,
+// so DuckDB's vacuum (which merges three into two, or four into three) reclaims them.
+const compactDeleted = 1.0 / 3
+
+// needsCompaction reports whether deleted rows hold compactDeleted or more of
+// user_fingerprints' stored rows. A row id is a row's place in storage, kept until a
+// vacuum moves it, so the largest one counts the stored rows (deleted last rows aside).
+func (w *Warehouse) needsCompaction(ctx context.Context) (bool, error) {
+	var live, stored int64
+	if err := w.db.QueryRowContext(ctx, `SELECT count(*), coalesce(max(rowid) + 1, 0) FROM user_fingerprints`).Scan(&live, &stored); err != nil {
+		return false, fmt.Errorf("deleted fingerprints: %w", err)
+	}
+	return float64(stored-live) >= compactDeleted*float64(stored) && stored > live, nil
 }
 
 // Open opens (creating if needed) the DuckDB file at path ("" for an in-memory

@@ -1,0 +1,121 @@
+package load
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// rowGroups lists the row counts of the row groups DuckDB stores table in, in order.
+func rowGroups(t *testing.T, w *Warehouse, table string) []int64 {
+	t.Helper()
+	rows, err := w.DB().QueryContext(context.Background(), `SELECT max(count) FROM pragma_storage_info($1)
+		WHERE column_id = 0 GROUP BY row_group_id ORDER BY row_group_id`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var counts []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return counts
+}
+
+// appendStatuses inserts n presence rows into user_status in one statement.
+func appendStatuses(t *testing.T, w *Warehouse, n int) {
+	t.Helper()
+	if _, err := w.DB().ExecContext(context.Background(), `INSERT INTO user_status
+		SELECT 'r', now(), 's', 'p', 'k' || i, 'u' || i, 'available', NULL, NULL, NULL, NULL FROM range($1) t(i)`, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestACheckpointLeavesAppendedRowGroupsWhereTheyAre(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
+	if err := w.DeferCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Three sources' nights of 300,000 presences each: every insert ends in a row group
+	// of 54,240 rows, and four row groups around each of those fit in three.
+	for range 3 {
+		appendStatuses(t, w, 300_000)
+	}
+	before := rowGroups(t, w, "user_status")
+	if err := w.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := rowGroups(t, w, "user_status"); !slices.Equal(after, before) {
+		t.Errorf("the checkpoint rewrote user_status's row groups of %v rows into %v", before, after)
+	}
+	// The same rows vacuumed, as DuckDB does by default, would have been rewritten.
+	appendStatuses(t, w, 1)
+	if _, err := w.DB().ExecContext(ctx, "RESET max_vacuum_tasks"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.DB().ExecContext(ctx, "CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	if vacuumed := rowGroups(t, w, "user_status"); slices.Equal(vacuumed[:min(len(before), len(vacuumed))], before) {
+		t.Fatalf("a vacuuming checkpoint left the row groups of %v rows as they were (%v): the test's rows show nothing", before, vacuumed)
+	}
+}
+
+func TestACheckpointCompactsTheFingerprintsOnceAThirdOfTheirRowsAreDeleted(t *testing.T) {
+	t.Parallel()
+	const rows = 600_000
+	for _, tc := range []struct {
+		name      string
+		deletedPc int // percent of the rows deleted
+		compacted bool
+	}{
+		{"a fifth deleted stays where it is", 20, false},
+		{"three in ten deleted stays where it is", 30, false},
+		{"two in five deleted are compacted", 40, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			w := openBare(t)
+			if err := w.DeferCheckpoints(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.DB().ExecContext(ctx, `INSERT INTO user_fingerprints
+				SELECT 's', 'k' || i, 'u' || i, md5(i::VARCHAR), NULL, 'member', false, NULL FROM range($1) t(i)`, rows); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Spread over every row group, as changed and departed users are.
+			if _, err := w.DB().ExecContext(ctx, `DELETE FROM user_fingerprints
+				WHERE hash(user_key) % 100 < $1`, tc.deletedPc); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var live, stored int64
+			if err := w.DB().QueryRowContext(ctx, `SELECT count(*), max(rowid) + 1 FROM user_fingerprints`).Scan(&live, &stored); err != nil {
+				t.Fatal(err)
+			}
+			if compacted := stored < rows; compacted != tc.compacted {
+				t.Errorf("%d rows live, %d stored after the checkpoint: compacted %v, want %v", live, stored, compacted, tc.compacted)
+			}
+			// 600,000 rows are five row groups: the first three, two fifths deleted,
+			// fit in two; the last two do not fit in one.
+			if tc.compacted && stored > rows*4/5 {
+				t.Errorf("%d rows live, %d stored after compacting", live, stored)
+			}
+		})
+	}
+}
