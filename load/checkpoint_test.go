@@ -119,3 +119,70 @@ func TestACheckpointCompactsTheFingerprintsOnceAThirdOfTheirRowsAreDeleted(t *te
 		})
 	}
 }
+
+func TestACheckpointMergesTheSmallRowGroupsThatNightsPileUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
+	if err := w.DeferCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A night's run ledger and presences: a few rows each, appended after the last
+	// night's checkpoint, so each night starts a row group of its own.
+	const nights = 3 * spareRowGroups
+	most, merged := 0, false
+	for night := range nights {
+		if _, err := w.DB().ExecContext(ctx, `INSERT INTO sync_runs VALUES ('r' || $1, now(), now(), 'succeeded', 'test', 'h')`, night); err != nil {
+			t.Fatal(err)
+		}
+		appendStatuses(t, w, 50)
+		if err := w.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"sync_runs", "user_status"} {
+			groups := len(rowGroups(t, w, table))
+			most = max(most, groups)
+			if night > 0 && groups == 1 {
+				merged = true
+			}
+		}
+	}
+	// One row group holds every row: the tables are compacted whenever they hold more
+	// than twice that and spareRowGroups.
+	if most > 2+spareRowGroups {
+		t.Errorf("after %d nights a table held %d row groups, want at most %d", nights, most, 2+spareRowGroups)
+	}
+	if !merged {
+		t.Errorf("no checkpoint in %d nights merged the nights' row groups into one", nights)
+	}
+	var runs int
+	if err := w.DB().QueryRowContext(ctx, `SELECT count(*) FROM sync_runs`).Scan(&runs); err != nil {
+		t.Fatal(err)
+	}
+	if runs != nights {
+		t.Errorf("sync_runs holds %d rows after %d nights", runs, nights)
+	}
+}
+
+func TestFragmentedLeavesPartFilledRowGroupsOfLargeInserts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		groups, rows int64
+		want         bool
+	}{
+		{"an empty table", 0, 0, false},
+		{"one small row group", 1, 3, false},
+		{"as many small row groups as allowed", 2 + spareRowGroups, 100, false},
+		{"one small row group more", 3 + spareRowGroups, 100, true},
+		{"three large inserts a night for ten nights", 70, 7_000_000, false},
+		{"a night's small row group on each of a million users' nights", 30 + 2*9, 1_100_000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := fragmented(tc.groups, tc.rows); got != tc.want {
+				t.Errorf("fragmented(%d row groups, %d rows) = %v, want %v", tc.groups, tc.rows, got, tc.want)
+			}
+		})
+	}
+}
