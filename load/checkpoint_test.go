@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -184,5 +185,84 @@ func TestFragmentedLeavesPartFilledRowGroupsOfLargeInserts(t *testing.T) {
 				t.Errorf("fragmented(%d row groups, %d rows) = %v, want %v", tc.groups, tc.rows, got, tc.want)
 			}
 		})
+	}
+}
+
+// historyDigest sums a hash of every users_history row with the row count: equal
+// digests, the same rows.
+func historyDigest(t *testing.T, w *Warehouse) string {
+	t.Helper()
+	var digest string
+	if err := w.DB().QueryRowContext(context.Background(), `SELECT count(*) || ':' || coalesce(sum(hash(h)), 0)
+		FROM users_history h`).Scan(&digest); err != nil {
+		t.Fatal(err)
+	}
+	return digest
+}
+
+// historyGrouped reports whether each source's current versions lie side by side,
+// with no other row between them.
+func historyGrouped(t *testing.T, w *Warehouse) bool {
+	t.Helper()
+	var scattered int
+	if err := w.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM (
+		SELECT source FROM users_history WHERE is_current GROUP BY source
+		HAVING max(rowid) - min(rowid) + 1 <> count(*))`).Scan(&scattered); err != nil {
+		t.Fatal(err)
+	}
+	return scattered == 0
+}
+
+func TestACheckpointRegroupsAFragmentedHistoryBySourceAndCurrency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
+	if err := w.DeferCheckpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := w.DB().ExecContext(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two sources' first night, one after the other, then nights that each close a
+	// tenth of the current versions (where they lie) and append their successors, the
+	// two sources' rows mixed.
+	exec(`INSERT INTO users_history (user_key, source, provider, user_id, role, is_active, row_hash,
+		valid_from, is_current, is_deleted, run_id)
+		SELECT s || ':' || i, s, 'p', i::VARCHAR, 'member', true, md5(i::VARCHAR), TIMESTAMPTZ '2026-01-01', true, false, 'r0'
+		FROM (VALUES ('a'), ('b')) v(s), range(5000) t(i) ORDER BY s`)
+	const nights = 3 * spareRowGroups
+	regrouped := false
+	for night := 1; night <= nights; night++ {
+		at := fmt.Sprintf("2026-01-%02d", night+1)
+		exec(`CREATE OR REPLACE TEMP TABLE changed AS SELECT * FROM users_history
+			WHERE is_current AND hash(user_key || $1) % 10 = 0`, at)
+		exec(`UPDATE users_history SET is_current = false, valid_to = $1::TIMESTAMPTZ
+			WHERE is_current AND user_key IN (SELECT user_key FROM changed)`, at)
+		exec(`INSERT INTO users_history SELECT * REPLACE (md5(row_hash) AS row_hash, $1::TIMESTAMPTZ AS valid_from, 'r' || $2 AS run_id)
+			FROM changed ORDER BY hash(user_key)`, at, night)
+		before, wasGrouped := historyDigest(t, w), historyGrouped(t, w)
+		if err := w.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after := historyDigest(t, w); after != before {
+			t.Fatalf("night %d: users_history held %s before the checkpoint, %s after", night, before, after)
+		}
+		if !wasGrouped && historyGrouped(t, w) {
+			regrouped = true
+		}
+	}
+	if !regrouped {
+		t.Errorf("in %d nights no checkpoint regrouped users_history", nights)
+	}
+	var current, perKey int
+	if err := w.DB().QueryRowContext(ctx, `SELECT count(*) FILTER (is_current), max(n) FROM users_history,
+		(SELECT max(c) AS n FROM (SELECT count(*) FILTER (is_current) AS c FROM users_history GROUP BY user_key))`).Scan(&current, &perKey); err != nil {
+		t.Fatal(err)
+	}
+	if current != 10000 || perKey != 1 {
+		t.Errorf("%d current versions (at most %d a user), want 10000 (one each)", current, perKey)
 	}
 }
