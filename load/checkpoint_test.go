@@ -266,3 +266,35 @@ func TestACheckpointRegroupsAFragmentedHistoryBySourceAndCurrency(t *testing.T) 
 		t.Errorf("%d current versions (at most %d a user), want 10000 (one each)", current, perKey)
 	}
 }
+
+func TestARegroupingThatFailsLeavesTheHistoryAsItWas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
+	if _, err := w.DB().ExecContext(ctx, `INSERT INTO users_history (user_key, source, provider, user_id, role, is_active,
+		row_hash, valid_from, is_current, is_deleted, run_id)
+		SELECT 'a:' || i, 'a', 'p', i::VARCHAR, 'member', true, md5(i::VARCHAR), TIMESTAMPTZ '2026-01-01', i % 3 > 0, false, 'r0'
+		FROM range(1000) t(i)`); err != nil {
+		t.Fatal(err)
+	}
+	before := historyDigest(t, w)
+	// Another transaction's pending delete of a row the regrouping deletes makes its
+	// DELETE conflict, after its copies were inserted.
+	other, err := w.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ExecContext(ctx, `DELETE FROM users_history WHERE user_key = 'a:7'`); err != nil {
+		t.Fatal(err)
+	}
+	err = w.regroupHistory(ctx)
+	if rbErr := other.Rollback(); rbErr != nil {
+		t.Fatal(rbErr)
+	}
+	if err == nil {
+		t.Fatal("the regrouping succeeded over a conflicting update: the test shows nothing")
+	}
+	if after := historyDigest(t, w); after != before {
+		t.Errorf("a failed regrouping (%v) changed users_history: %s before, %s after", err, before, after)
+	}
+}
