@@ -216,7 +216,7 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 		files []string // the staging files the statement reads as {{files}}
 	}
 	// A source without current versions (its first load) has nothing to compare with.
-	diff := step{"diff", []any{r.Source}, nil}
+	diff := step{"diff", nil, nil}
 	var hasCurrent bool
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users_history WHERE source = $1 AND is_current)`, r.Source).Scan(&hasCurrent); err != nil {
 		return fmt.Errorf("merge: %w", err)
@@ -229,8 +229,9 @@ func (p *PendingMerge) prepare(ctx context.Context, staged Staged) error {
 		{stageUsers, nil, staged.UserFiles},
 		{"stage_skipped", []any{r.Source}, nil},
 		{statuses, nil, staged.StatusFiles},
+		{"current", []any{r.Source}, nil},
 		diff,
-		{"gone", []any{r.Source}, nil},
+		{"gone", nil, nil},
 		{"quality", []any{r.RunID, at, r.Source}, nil},
 	}
 	for _, st := range prepare {
@@ -348,7 +349,7 @@ func dropMergeTables(ctx context.Context, conn *sql.Conn) {
 	// merge_diff is a view after a first load's diff: a view goes first, as it depends
 	// on stage_users.
 	_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS merge_diff")
-	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_diff", "merge_gone", "merge_quality"} {
+	for _, t := range []string{"stage_listing", "stage_users", "stage_skipped", "stage_statuses", "stage_fields", "merge_current", "merge_diff", "merge_gone", "merge_quality"} {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t)
 	}
 }

@@ -20,7 +20,7 @@ func TestMigrationsAreNumberedFromOne(t *testing.T) {
 
 func TestEveryMergeStatementLoadUsesIsEmbedded(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"stage_users", "stage_users_unique", "stage_counts", "diff", "diff_first", "gone", "diff_counts", "close_versions",
+	for _, name := range []string{"stage_users", "stage_users_unique", "stage_counts", "current", "diff", "diff_first", "gone", "diff_counts", "close_versions",
 		"insert_versions", "insert_tombstones", "insert_statuses", "insert_source_run",
 		"stage_statuses", "empty_statuses", "quality", "drift", "insert_quality", "insert_fields"} {
 		if stmt, err := rsql.Merge(name); err != nil || strings.TrimSpace(stmt) == "" {

@@ -1,6 +1,6 @@
--- Compare the staged listing with the current versions of the source ($1): which users
--- are new or back (insert), changed (update: some column differs) or unchanged, and which
--- columns changed. Only the staged users' current rows are read whole.
+-- Compare the staged listing with the current versions of the source (merge_current
+-- holds the staged users'): which users are new or back (insert), changed (update: some
+-- column differs) or unchanged, and which columns changed.
 CREATE OR REPLACE TEMP TABLE merge_diff AS
 WITH compared AS (
 SELECT s.*,
@@ -29,9 +29,7 @@ SELECT s.*,
                 CASE WHEN CAST(s.extra AS JSON)::VARCHAR IS DISTINCT FROM c.extra::VARCHAR THEN 'extra' END
             ], x -> x IS NOT NULL) END AS changed_fields
 FROM stage_users s
-LEFT JOIN (SELECT * FROM users_history
-           WHERE source = $1 AND is_current AND user_key IN (SELECT user_key FROM stage_users)) c
-       ON c.user_key = s.user_key
+LEFT JOIN merge_current c ON c.user_key = s.user_key
 )
 SELECT * EXCLUDE (is_new),
        CASE WHEN is_new THEN 'insert'
