@@ -153,17 +153,48 @@ type replayer struct {
 
 func (rp replayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	data, err := os.ReadFile(keyFile(filepath.Join(rp.dir(), "replies"), requestKey(r, body)))
+	f, err := os.Open(keyFile(filepath.Join(rp.dir(), "replies"), requestKey(r, body)))
 	if err != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprintf(w, `{"error": "replay: no recorded reply for %s %s"}`, r.Method, strconv.Quote(r.URL.RequestURI()))
 		return
 	}
-	ct, reply, _ := bytes.Cut(data, []byte("\n"))
-	w.Header().Set("Content-Type", string(ct))
-	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
-	w.Write(reply)
+	defer f.Close()
+	ct, size, err := replyHeader(f)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("replay: %v", err), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	// The reply goes from the file to the socket (sendfile on Linux): the benchmark's
+	// server copies no page through its own memory, so it takes less of the CPU the
+	// measured sync runs on (measured at 1,000,000 users: see the commit).
+	io.Copy(w, f)
+}
+
+// replyHeader reads the content type line of a recorded reply file and leaves f at the
+// reply's first byte; size is the reply's length.
+func replyHeader(f *os.File) (contentType string, size int64, err error) {
+	var head [512]byte
+	n, err := f.Read(head[:])
+	if err != nil && err != io.EOF {
+		return "", 0, err
+	}
+	ct, _, ok := bytes.Cut(head[:n], []byte("\n"))
+	if !ok {
+		return "", 0, fmt.Errorf("%s: no content type line", f.Name())
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	start := int64(len(ct) + 1)
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return "", 0, err
+	}
+	return string(ct), st.Size() - start, nil
 }
 
 // servers is a set of loopback HTTP servers, one per provider.
