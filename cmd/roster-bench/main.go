@@ -28,7 +28,7 @@ func main() {
 	fs.IntVar(&o.FlatNights, "flat-nights", 30, "nights of the merge-trend run (0: skip)")
 	fs.IntVar(&o.LimitedUsers, "limited-users", 50_000, "directory size of the rate-limited run (0: skip)")
 	fs.StringVar(&o.CPUProfile, "cpu-profile", "", "write the first night's CPU profile to this file (the second night's to FILE.night2)")
-	fs.StringVar(&o.MemProfile, "mem-profile", "", "write the first night's heap profile to this file (the second night's to FILE.night2)")
+	fs.StringVar(&o.MemProfile, "mem-profile", "", "write the first night's heap profiles to this file and FILE.peak, at its largest live heap (the second night's to FILE.night2 and FILE.night2.peak)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == pflag.ErrHelp {
 			return

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 		fs.StringVar(&metricsFile, "metrics-file", "", "write Prometheus metrics to this file (node_exporter textfile collector)")
 		fs.DurationVar(&wait, "wait", 0, "wait this long for another roster sync holding the warehouse (default: fail at once)")
 		fs.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the run to this file (go tool pprof)")
-		fs.StringVar(&memProfile, "mem-profile", "", "write a heap profile at the end of the run to this file (go tool pprof)")
+		fs.StringVar(&memProfile, "mem-profile", "", "write a heap profile of the run to this file, and one at its largest live heap to FILE.peak (go tool pprof)")
 	case "sql":
 		fs.StringVar(&format, "format", jobs.FormatTable, "output format: table, csv, json")
 		fs.StringVarP(&file, "file", "f", "", "read the statement from this file")
