@@ -253,8 +253,8 @@ func (c *Client) Extract(ctx context.Context, sink extract.Sink) error {
 // account whose key may not call it goes on without.
 func (c *Client) readAccount(ctx context.Context) error {
 	var got []accountObject
-	_, err := c.list(ctx, "get.account", nil, false, func(raw json.RawMessage) error {
-		return decodeItems(raw, &got)
+	_, err := c.list(ctx, "get.account", nil, false, func(items []json.RawMessage) error {
+		return decodeEach(items, &got)
 	})
 	if err != nil {
 		if optionalMissing(err) {
@@ -286,9 +286,9 @@ func (c *Client) accountID() string {
 // status comes from the deprecated status mnemonic alone.
 func (c *Client) readStatuses(ctx context.Context) (map[string]statusObject, error) {
 	out := make(map[string]statusObject)
-	_, err := c.list(ctx, "get.statuses", nil, true, func(raw json.RawMessage) error {
+	_, err := c.list(ctx, "get.statuses", nil, true, func(items []json.RawMessage) error {
 		var page []statusObject
-		if err := decodeItems(raw, &page); err != nil {
+		if err := decodeEach(items, &page); err != nil {
 			return err
 		}
 		for _, s := range page {
@@ -308,9 +308,9 @@ func (c *Client) readStatuses(ctx context.Context) (map[string]statusObject, err
 func (c *Client) readGroups(ctx context.Context) (*extract.Memberships, error) {
 	out := &extract.Memberships{}
 	byID := make(map[string]extract.Group) // a group listed again counts as first listed
-	_, err := c.list(ctx, "get.group_employees", nil, true, func(raw json.RawMessage) error {
+	_, err := c.list(ctx, "get.group_employees", nil, true, func(items []json.RawMessage) error {
 		var page []groupObject
-		if err := decodeItems(raw, &page); err != nil {
+		if err := decodeEach(items, &page); err != nil {
 			return err
 		}
 		for _, g := range page {
@@ -342,13 +342,9 @@ func (c *Client) employees(ctx context.Context, dir *directory, sink extract.Sin
 	seen := make(map[string]bool)
 	rec, _ := sink.(extract.Recognizer)
 	reader := dir.userReader(rec)
-	total, err := c.list(ctx, "get.employees", nil, true, func(raw json.RawMessage) error {
-		// The page is decoded into raw objects; each is then read without being decoded
-		// again (UserReader), and mapped unless the sink recognizes it.
-		var objects []json.RawMessage
-		if err := decodeItems(raw, &objects); err != nil {
-			return err
-		}
+	total, err := c.list(ctx, "get.employees", nil, true, func(objects []json.RawMessage) error {
+		// Each raw object is read without being decoded (UserReader), and mapped unless
+		// the sink recognizes it.
 		n, employee := len(objects), func(i int) (extract.User, *extract.Status, error) { return dir.rawUser(ctx, objects[i], reader) }
 		users := make([]extract.User, 0, n)
 		statuses := make([]extract.Status, 0, n)
@@ -400,11 +396,11 @@ type errChanged struct{ why string }
 
 func (e *errChanged) Error() string { return e.why }
 
-// list calls a get method, paged with limit/offset when paged, and hands each page's
-// data to fn. It returns the total_items of the last page (the count of items read when
+// list calls a get method, paged with limit/offset when paged, and hands the items of
+// each page's data to fn. It returns the total_items of the last page (the count of items read when
 // a reply has none). A paged listing ends with a short page or when offset reaches
 // total_items; if total_items changes between pages, it stops with *errChanged.
-func (c *Client) list(ctx context.Context, method string, extra map[string]any, paged bool, fn func(json.RawMessage) error) (int64, error) {
+func (c *Client) list(ctx context.Context, method string, extra map[string]any, paged bool, fn func(items []json.RawMessage) error) (int64, error) {
 	offset := 0
 	var first int64 = -1
 	var read int64
@@ -424,18 +420,15 @@ func (c *Client) list(ctx context.Context, method string, extra map[string]any, 
 			return 0, err
 		}
 		c.api.CountPage()
-		var res getResult
-		if err := gojson.Unmarshal(result, &res); err != nil {
-			return 0, c.fail(op, c.malformed(err, result))
-		}
-		n, err := countItems(res.Data)
+		meta, items, err := resultItems(result)
 		if err != nil {
 			return 0, c.fail(op, c.malformed(err, result))
 		}
+		n := len(items)
 		read += int64(n)
 		total := read
-		if res.Metadata != nil && res.Metadata.TotalItems.Valid {
-			total = res.Metadata.TotalItems.Value
+		if meta != nil && meta.TotalItems.Valid {
+			total = meta.TotalItems.Value
 		}
 		if paged {
 			if first < 0 {
@@ -445,7 +438,7 @@ func (c *Client) list(ctx context.Context, method string, extra map[string]any, 
 			}
 		}
 		if n > 0 {
-			if err := fn(res.Data); err != nil {
+			if err := fn(items); err != nil {
 				var sourceErr *extract.SourceError
 				if errors.As(err, &sourceErr) {
 					return 0, err
@@ -461,6 +454,45 @@ func (c *Client) list(ctx context.Context, method string, extra map[string]any, 
 			return 0, c.fail(op, fmt.Errorf("%w: total_items %d is beyond the largest offset the API serves (%d)", extract.ErrIncomplete, total, maxOffset))
 		}
 	}
+}
+
+// resultItems reads a get method's result: its metadata and the items of its data, in
+// one decoding of the result where the data is an array (a page of a listing was
+// decoded four times over, to count its items, to copy them and to decode them, a third
+// of the CPU the UIS listing took). Data that is not an array is read as countItems and
+// decodeItems read it: empty, or a single object.
+func resultItems(result json.RawMessage) (*metadata, []json.RawMessage, error) {
+	var page struct {
+		Metadata *metadata         `json:"metadata"`
+		Data     []json.RawMessage `json:"data"`
+	}
+	if err := gojson.Unmarshal(result, &page); err == nil {
+		return page.Metadata, page.Data, nil
+	}
+	var res getResult
+	if err := gojson.Unmarshal(result, &res); err != nil {
+		return nil, nil, err
+	}
+	if _, err := countItems(res.Data); err != nil {
+		return nil, nil, err
+	}
+	var items []json.RawMessage
+	if err := decodeItems(res.Data, &items); err != nil {
+		return nil, nil, err
+	}
+	return res.Metadata, items, nil
+}
+
+// decodeEach appends each of items, decoded, to *out.
+func decodeEach[T any](items []json.RawMessage, out *[]T) error {
+	for _, raw := range items {
+		var v T
+		if err := gojson.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		*out = append(*out, v)
+	}
+	return nil
 }
 
 // countItems is the length of a result's data array (null and absent are empty; a

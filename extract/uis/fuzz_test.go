@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -281,6 +282,9 @@ func FuzzPage(f *testing.F) {
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":0},"data":[]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":null,"data":null}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":"nope"}}`)
+	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":0},"data":{}}}`)
+	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":""}}`)
+	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":{}},"data":[{"id":1}]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"data":[null,1,"x",[]]}}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":[1,2]}`)
 	f.Add(`{"jsonrpc":"2.0","id":3,"result":{"metadata":{"total_items":-4,"limits":{"minute_remaining":"0","minute_reset":"x"}},"data":[{}]}}`)
@@ -306,8 +310,12 @@ func FuzzPage(f *testing.F) {
 		if err := gojson.Unmarshal([]byte(body), &reply); err != nil {
 			t.Fatalf("classified as a success, but send cannot decode it: %v", err)
 		}
+		meta, got, itemsErr := resultItems(reply.Result)
 		var res getResult
 		if gojson.Unmarshal(reply.Result, &res) != nil {
+			if itemsErr == nil {
+				t.Fatalf("resultItems read %d items of a result that is not a get result", len(got))
+			}
 			return
 		}
 		if res.Metadata != nil && res.Metadata.TotalItems.Valid {
@@ -317,11 +325,23 @@ func FuzzPage(f *testing.F) {
 		}
 		n, err := countItems(res.Data)
 		if err != nil {
+			if itemsErr == nil {
+				t.Fatalf("resultItems read %d items of data countItems refuses (%v)", len(got), err)
+			}
 			return
 		}
 		var items []json.RawMessage
 		if err := decodeItems(res.Data, &items); err != nil || len(items) != n {
 			t.Fatalf("data counts %d items but decodes to %d (%v)", n, len(items), err)
+		}
+		// The listing reads the result once (resultItems): the same items and metadata.
+		if itemsErr != nil || len(got) != n || !reflect.DeepEqual(meta, res.Metadata) {
+			t.Fatalf("resultItems gives %d items, metadata %+v (%v); countItems %d, metadata %+v", len(got), meta, itemsErr, n, res.Metadata)
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], items[i]) {
+				t.Fatalf("item %d is %s in the listing, %s decoded alone", i, got[i], items[i])
+			}
 		}
 		var objects []map[string]json.RawMessage
 		if decodeItems(res.Data, &objects) == nil {
