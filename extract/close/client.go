@@ -536,6 +536,15 @@ type directory struct {
 	roleNames map[string]string    // role id -> name
 	groups    *extract.Memberships // user id -> groups
 	ctx       []byte               // context's buffer
+	// prefixes holds the text appendContext makes for each membership met: the users
+	// share a few, and quoting them anew for each user cost a tenth of Close's listing.
+	prefixes map[membershipKey]string
+}
+
+// membershipKey is what the context of a user takes from its membership.
+type membershipKey struct {
+	member
+	isMember bool
 }
 
 // member is a user's membership of the organization.
@@ -586,12 +595,26 @@ func appendContext(b []byte, orgID, orgName string, isMember bool, roleID string
 	return strconv.AppendQuote(b, roleName)
 }
 
+// maxPrefixes bounds directory.prefixes: an organization with a role per user gets no
+// more than this many kept.
+const maxPrefixes = 1024
+
 // context is everything user merges into the object of the user id from other replies:
 // the organization, the user's membership and role name, and its groups.
 func (d *directory) context(id string) string {
-	b := d.ctx[:0]
 	m, isMember := d.members[id]
-	b = appendContext(b, d.org.ID, d.org.Name, isMember, m.roleID, m.active, d.roleNames[m.roleID])
+	key := membershipKey{m, isMember}
+	prefix, ok := d.prefixes[key]
+	if !ok {
+		prefix = string(appendContext(nil, d.org.ID, d.org.Name, isMember, m.roleID, m.active, d.roleNames[m.roleID]))
+		if d.prefixes == nil {
+			d.prefixes = make(map[membershipKey]string)
+		}
+		if len(d.prefixes) < maxPrefixes {
+			d.prefixes[key] = prefix
+		}
+	}
+	b := append(d.ctx[:0], prefix...)
 	b = d.groups.AppendText(b, id)
 	d.ctx = b
 	return string(b)
