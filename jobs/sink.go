@@ -52,6 +52,12 @@ type stagingSink struct {
 	// holds at most maxFieldNames names, so a provider inventing a field per user cannot
 	// grow it without bound; the overflow is counted under overflowField.
 	fields map[string]int64
+	// runFields are the field names of the last users handed over, runUsers how many
+	// in a row carried exactly them, not yet counted in fields: a listing's users mostly
+	// carry one set of names, and counting each name of each user as it came was a
+	// dozen map updates a user (0.5 s of a 1,000,000-user night's CPU).
+	runFields []string
+	runUsers  int64
 }
 
 const (
@@ -130,13 +136,11 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 	start := time.Now()
 	defer func() { s.transform += time.Since(start) }()
 	for _, u := range users {
-		for _, f := range u.Fields {
-			if _, ok := s.fields[f]; ok || len(s.fields) < maxFieldNames {
-				s.fields[f]++
-			} else {
-				s.fields[overflowField]++
-			}
+		if !slices.Equal(u.Fields, s.runFields) {
+			s.countFields()
+			s.runFields = append(s.runFields[:0], u.Fields...)
 		}
+		s.runUsers++
 		fp := transform.Fingerprint(u.Fingerprint)
 		if fp == (transform.Fingerprint{}) {
 			fp = s.fp.Of(u)
@@ -172,6 +176,18 @@ func (s *stagingSink) Users(ctx context.Context, users []extract.User) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// countFields counts the run of users that carried runFields into fields.
+func (s *stagingSink) countFields() {
+	for _, f := range s.runFields {
+		if _, ok := s.fields[f]; ok || len(s.fields) < maxFieldNames {
+			s.fields[f] += s.runUsers
+		} else {
+			s.fields[overflowField] += s.runUsers
+		}
+	}
+	s.runUsers = 0
 }
 
 // Statuses implements extract.Sink.
@@ -244,6 +260,7 @@ func (s *stagingSink) Close(known []string) (load.Staged, error) {
 	}
 	st := load.Staged{UserFiles: []string{s.users.Path()}, ListingFiles: []string{s.seen.Path()},
 		UniqueListing: !s.repeated, UniqueStatuses: !s.observedTwice}
+	s.countFields()
 	for f, n := range s.fields {
 		st.Fields = append(st.Fields, load.FieldCount{Field: f, Known: known == nil || slices.Contains(known, f), Users: n})
 	}
