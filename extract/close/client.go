@@ -537,7 +537,8 @@ type directory struct {
 	groups    *extract.Memberships // user id -> groups
 	ctx       []byte               // context's buffer
 	// prefixes holds the text appendContext makes for each membership met: the users
-	// share a few, and quoting them anew for each user cost a tenth of Close's listing.
+	// share a few, and quoting them anew for each user took a second night's context
+	// of 300,000 users from 0.50 s of CPU to 0.75 s.
 	prefixes map[membershipKey]string
 }
 
