@@ -270,6 +270,9 @@ type classifier struct {
 //     login), -32003 (IP not allowed, no rights) and -32009 (account disabled) are
 //     *extract.APIError of Kind extract.ErrAuth; -32603 is retryable; the rest fail.
 func (c classifier) classify(resp *http.Response, body []byte) error {
+	if succeeded(resp, body) {
+		return nil
+	}
 	body = redact(body, c.secrets()...)
 	status := resp.StatusCode
 	if status < 200 || status >= 300 {
@@ -288,6 +291,27 @@ func (c classifier) classify(resp *http.Response, body []byte) error {
 		return nil
 	}
 	return rpcFailure(status, reply.Error, reply.Metadata)
+}
+
+// succeeded reports whether the reply is a JSON-RPC result: HTTP 2xx, an object with a
+// result object and no error. It neither copies the result nor redacts the body (only
+// an error's message needs that), which classify did for every page of every listing;
+// anything else is left to classify's full reading, so a reply it would refuse is never
+// taken here.
+func succeeded(resp *http.Response, body []byte) bool {
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return false
+	}
+	// rpcResponse's members, every one decoded as classify decodes it but the result,
+	// only looked into.
+	var probe struct {
+		JSONRPC  string          `json:"jsonrpc"`
+		ID       json.RawMessage `json:"id"`
+		Result   *struct{}       `json:"result"`
+		Error    *rpcError       `json:"error"`
+		Metadata *metadata       `json:"metadata"`
+	}
+	return gojson.Unmarshal(body, &probe) == nil && probe.Result != nil && probe.Error == nil
 }
 
 // rpcFailure maps a JSON-RPC error object to a typed error.
