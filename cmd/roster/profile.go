@@ -44,29 +44,18 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 		}
 		if mem != "" {
 			prof, _ := peak.stop()
-			errs = append(errs, writeProfile(mem+peakSuffix, func(f *os.File) error {
-				_, err := f.Write(prof)
-				return err
-			}))
-			errs = append(errs, writeProfile(mem, func(f *os.File) error {
-				runtime.GC()
-				return pprof.Lookup("allocs").WriteTo(f, 0)
-			}))
+			if err := os.WriteFile(mem+peakSuffix, prof, 0o644); err != nil {
+				errs = append(errs, fmt.Errorf("mem profile: %w", err))
+			}
+			f, err := os.Create(mem)
+			if err != nil {
+				return errors.Join(append(errs, fmt.Errorf("mem profile: %w", err))...)
+			}
+			runtime.GC()
+			errs = append(errs, pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
 		}
 		return errors.Join(errs...)
 	}, nil
-}
-
-// writeProfile creates path and fills it with write.
-func writeProfile(path string, write func(*os.File) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("mem profile: %w", err)
-	}
-	if err := errors.Join(write(f), f.Close()); err != nil {
-		return fmt.Errorf("mem profile %s: %w", path, err)
-	}
-	return nil
 }
 
 // peakInterval is how often the live heap is looked at. The live heap is measured by

@@ -474,11 +474,8 @@ func resultItems(result json.RawMessage) (*metadata, []json.RawMessage, error) {
 	if err := gojson.Unmarshal(result, &res); err != nil {
 		return nil, nil, err
 	}
-	if _, err := countItems(res.Data); err != nil {
-		return nil, nil, err
-	}
-	var items []json.RawMessage
-	if err := decodeItems(res.Data, &items); err != nil {
+	items, err := dataItems(res.Data)
+	if err != nil {
 		return nil, nil, err
 	}
 	return res.Metadata, items, nil
@@ -499,15 +496,20 @@ func decodeEach[T any](items []json.RawMessage, out *[]T) error {
 // countItems is the length of a result's data array (null and absent are empty; a
 // single object, as get.account may answer, is one item).
 func countItems(raw json.RawMessage) (int, error) {
+	items, err := dataItems(raw)
+	return len(items), err
+}
+
+// dataItems is a result's data array as raw items, read as countItems counts them.
+func dataItems(raw json.RawMessage) ([]json.RawMessage, error) {
 	if isEmpty(raw) {
-		return 0, nil
+		return nil, nil
 	}
-	raw = asArray(raw)
 	var items []json.RawMessage
-	if err := gojson.Unmarshal(raw, &items); err != nil {
-		return 0, fmt.Errorf("result.data is not an array: %w", err)
+	if err := gojson.Unmarshal(asArray(raw), &items); err != nil {
+		return nil, fmt.Errorf("result.data is not an array: %w", err)
 	}
-	return len(items), nil
+	return items, nil
 }
 
 // decodeItems decodes a result's data array (or single object) into out.
