@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the DuckDB driver, for a real out-of-memory message
+
+	"github.com/roster-etl/roster/load"
 )
 
 // A DuckDB query that runs out of memory is reported with the roster setting that bounds
@@ -23,7 +25,7 @@ func TestAnOutOfMemoryErrorNamesTheMemoryBudgetToRaise(t *testing.T) {
 	}
 	// One group's list cannot spill: 8 MB is too little for ten million integers.
 	_, oom := db.Exec("CREATE TABLE t AS SELECT list(range) AS l FROM range(10000000)")
-	if oom == nil || !strings.Contains(oom.Error(), duckdbOutOfMemory) || !strings.Contains(oom.Error(), duckdbAdvice) {
+	if oom == nil || !strings.Contains(oom.Error(), "Out of Memory Error") || !strings.Contains(oom.Error(), load.DuckDBAdvice) {
 		t.Fatalf("DuckDB's out-of-memory message is not what explainMemory recognizes: %v", oom)
 	}
 	for name, tc := range map[string]struct {
@@ -33,7 +35,7 @@ func TestAnOutOfMemoryErrorNamesTheMemoryBudgetToRaise(t *testing.T) {
 		"DuckDB's own message": {
 			msg:  "close-main: merge: " + oom.Error(),
 			want: []string{"close-main: merge: Out of Memory Error", "raise warehouse.memory_mb (now 1024 MiB, of which DuckDB's memory_limit is 409 MiB)"},
-			deny: []string{duckdbAdvice, "SET "},
+			deny: []string{load.DuckDBAdvice, "SET "},
 		},
 		"an out-of-memory message without advice": {
 			msg:  "lake people/current.parquet: Out of Memory Error: failed to allocate data of size 16.0 MiB",

@@ -458,23 +458,14 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// DuckDB reports a query that ran out of its memory_limit as an "Out of Memory Error"
-// or, when it could not load a block ("failed to pin block"), as another error; either
-// way it appends advice that begins with duckdbAdvice and names memory_limit.
-const (
-	duckdbOutOfMemory = "Out of Memory Error"
-	duckdbAdvice      = "Possible solutions:"
-)
-
 // explainMemory replaces, in the message of a DuckDB query that ran out of memory,
 // DuckDB's advice (settings a roster user cannot make) with roster's own: the budget
 // to raise, and what it is now. Other messages are returned as they are.
 func explainMemory(msg string, memoryMB int) string {
-	advice := strings.Index(msg, duckdbAdvice)
-	if !strings.Contains(msg, duckdbOutOfMemory) && (advice < 0 || !strings.Contains(msg[advice:], "memory_limit")) {
+	if !load.OutOfMemory(msg) {
 		return msg
 	}
-	if advice >= 0 {
+	if advice := strings.Index(msg, load.DuckDBAdvice); advice >= 0 {
 		msg = strings.TrimSpace(msg[:advice])
 	}
 	return fmt.Sprintf("%s — raise warehouse.memory_mb (now %d MiB, of which DuckDB's memory_limit is %d MiB)",

@@ -399,12 +399,29 @@ func (w *Warehouse) replaceMarked(ctx context.Context, rel, query, marker string
 		options += fmt.Sprintf(", KV_METADATA {%s: %s}", snapshotKey, lit(marker))
 	}
 	copySQL := fmt.Sprintf("COPY (%s) TO %s (%s)", query, lit(tmp), options)
+	write := func() error {
+		_, err := w.db.ExecContext(ctx, copySQL)
+		if err != nil {
+			os.Remove(tmp)
+		}
+		return err
+	}
 	w.exclusive.Lock()
 	defer w.exclusive.Unlock()
-	defer w.step("lake "+rel, time.Now())
-	if _, err := w.db.ExecContext(ctx, copySQL); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("lake %s: %w", rel, err)
+	label, start := rel, time.Now()
+	err := write()
+	if err != nil && OutOfMemory(err.Error()) {
+		// Each of DuckDB's threads holds a query's state and a Parquet row group of its
+		// own, outside what it can spill: on one thread the file needs the least memory.
+		// At 1,000,000 users under memory_mb 640 the people file ran out of memory on
+		// two threads and was written on one.
+		w.step("lake "+rel+" out of memory", start)
+		label, start = rel+" on one thread", time.Now()
+		err = w.onOneThread(ctx, write)
+	}
+	w.step("lake "+label, start)
+	if err != nil {
+		return fmt.Errorf("lake %s: %w", label, err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // openBare opens a fresh warehouse without a lake, closed when the test ends.
@@ -132,5 +136,146 @@ func TestLakeFilesLargerThanDuckDBsMemoryLimitAreWritten(t *testing.T) {
 	}
 	if rows != 200000 || groups < 4 {
 		t.Errorf("lake file has %d rows in %d row groups, want 200000 in row groups of at most %s", rows, groups, LakeRowGroupBytes)
+	}
+}
+
+// wideTable fills the table wide with about 90 MB of wide rows (200,000).
+func wideTable(t *testing.T, w *Warehouse) {
+	t.Helper()
+	if _, err := w.DB().ExecContext(context.Background(), `CREATE TABLE wide AS SELECT i AS id, repeat(md5(i::VARCHAR), 8) AS a,
+		repeat(md5((i + 1)::VARCHAR), 4) AS b, md5((i * 7)::VARCHAR) AS c FROM range(200000) r(i)`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func threads(t *testing.T, w *Warehouse) int64 {
+	t.Helper()
+	var n int64
+	if err := w.DB().QueryRow(`SELECT current_setting('threads')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A lake file that runs DuckDB out of memory on several threads (each holds a Parquet
+// row group of its own) is written again on one, and DuckDB gets its threads back; a
+// file that does not fit on one thread either fails, naming the file and the retry.
+func TestALakeFileOutOfMemoryOnSeveralThreadsIsWrittenOnOne(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		memoryMB int64
+		written  bool
+	}{
+		{"fits on one thread", 48, true},
+		{"fits on none", 16, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), filepath.Join(t.TempDir(), "lake"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { w.Close() })
+			wideTable(t, w)
+			var mu sync.Mutex
+			var steps []string
+			w.OnStep = func(step string, _ time.Duration) { mu.Lock(); steps = append(steps, step); mu.Unlock() }
+			if err := w.SetMemoryLimit(ctx, tt.memoryMB<<20); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.SetThreads(ctx, 2); err != nil {
+				t.Fatal(err)
+			}
+			err = w.replace(ctx, "wide.parquet", "SELECT * FROM wide")
+			want := []string{"lake wide.parquet out of memory", "lake wide.parquet on one thread"}
+			if !slices.Equal(steps, want) {
+				t.Errorf("steps %q, want %q (the file must first fail on two threads)", steps, want)
+			}
+			if got := threads(t, w); got != 2 {
+				t.Errorf("DuckDB has %d threads after the file, want the 2 it had", got)
+			}
+			path := filepath.Join(w.Lake, "wide.parquet")
+			if !tt.written {
+				if err == nil || !strings.Contains(err.Error(), "lake wide.parquet on one thread: ") || !OutOfMemory(err.Error()) {
+					t.Errorf("error %v, want the one-thread writing's out-of-memory error", err)
+				}
+				if entries, _ := os.ReadDir(w.Lake); len(entries) != 0 {
+					t.Errorf("the lake holds %d entries after a failed file, want none", len(entries))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("writing the lake file: %v", err)
+			}
+			var rows int64
+			if err := w.DB().QueryRowContext(ctx, `SELECT count(*) FROM read_parquet(?)`, path).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			if rows != 200000 {
+				t.Errorf("lake file has %d rows, want 200000", rows)
+			}
+		})
+	}
+}
+
+// Threads asked for while a lake file is written on one thread are DuckDB's once it is
+// written: the file does not give back the threads it found.
+func TestThreadsAskedForDuringOneThreadWritingApplyAfterIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := openBare(t)
+	if err := w.SetThreads(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	err := w.onOneThread(ctx, func() error {
+		if got := threads(t, w); got != 1 {
+			t.Errorf("%d threads during the writing, want 1", got)
+		}
+		if err := w.SetThreads(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := threads(t, w); got != 1 {
+			t.Errorf("%d threads during the writing after SetThreads(3), want 1", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(t, w); got != 3 {
+		t.Errorf("%d threads after the writing, want the 3 asked for during it", got)
+	}
+}
+
+// A warehouse whose threads were never set gets DuckDB's default back.
+func TestOneThreadWritingRestoresDuckDBsDefaultThreads(t *testing.T) {
+	t.Parallel()
+	w := openBare(t)
+	before := threads(t, w)
+	if err := w.onOneThread(context.Background(), func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := threads(t, w); got != before {
+		t.Errorf("%d threads after the writing, want DuckDB's default %d", got, before)
+	}
+}
+
+func TestOutOfMemoryTellsDuckDBsOutOfMemoryReports(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		msg  string
+		want bool
+	}{
+		{"Out of Memory Error: failed to allocate data of size 16.0 MiB (3.9 MiB/15.2 MiB used)", true},
+		{"IO Error: failed to pin block of size 256.0 KiB\n\nPossible solutions:\n* Increasing the memory limit (SET memory_limit='...GB')", true},
+		{"Binder Error: column x not found\n\nPossible solutions:\n* check the spelling", false},
+		{"lake people/current.parquet: disk full", false},
+		{"", false},
+	} {
+		if got := OutOfMemory(tt.msg); got != tt.want {
+			t.Errorf("OutOfMemory(%q) = %v, want %v", tt.msg, got, tt.want)
+		}
 	}
 }

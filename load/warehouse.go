@@ -42,6 +42,13 @@ type Warehouse struct {
 	// another source's merge inserted into it, and then to refuse every later statement
 	// (the database invalidated): a third of 100,000-user first nights failed so.
 	exclusive sync.Mutex
+
+	// threadsMu guards threads and narrowed: the threads SetThreads asked for (0 when
+	// never asked: DuckDB's default), and how many lake files are being written again
+	// on one thread (SetThreads applies its count when none is).
+	threadsMu sync.Mutex
+	threads   int
+	narrowed  int
 }
 
 // step reports a finished step to OnStep.
@@ -72,11 +79,57 @@ const allocatorFlush = "16MB"
 
 // SetThreads sets how many threads DuckDB's queries use (at least 1).
 func (w *Warehouse) SetThreads(ctx context.Context, n int) error {
-	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", max(n, 1))); err != nil {
+	w.threadsMu.Lock()
+	defer w.threadsMu.Unlock()
+	w.threads = max(n, 1)
+	if w.narrowed > 0 {
+		return nil // applied when the one-thread writing is over
+	}
+	return w.applyThreads(ctx, w.threads)
+}
+
+// applyThreads sets DuckDB's threads; 0 resets them to DuckDB's default. The caller
+// holds threadsMu.
+func (w *Warehouse) applyThreads(ctx context.Context, n int) error {
+	q := fmt.Sprintf("SET threads = %d", n)
+	if n == 0 {
+		q = "RESET threads"
+	}
+	if _, err := w.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("warehouse %s: threads: %w", w.path, err)
 	}
 	return nil
 }
+
+// onOneThread runs fn with DuckDB on one thread, then gives DuckDB back the threads
+// SetThreads last asked for (or its default).
+func (w *Warehouse) onOneThread(ctx context.Context, fn func() error) error {
+	w.threadsMu.Lock()
+	if err := w.applyThreads(ctx, 1); err != nil {
+		w.threadsMu.Unlock()
+		return err
+	}
+	w.narrowed++
+	w.threadsMu.Unlock()
+	err := fn()
+	w.threadsMu.Lock()
+	defer w.threadsMu.Unlock()
+	if w.narrowed--; w.narrowed == 0 {
+		err = errors.Join(err, w.applyThreads(context.WithoutCancel(ctx), w.threads))
+	}
+	return err
+}
+
+// OutOfMemory tells whether msg is DuckDB's report of a query that ran out of its
+// memory_limit: an "Out of Memory Error" or, when it could not load a block ("failed to
+// pin block"), another error to which DuckDB appends advice naming memory_limit.
+func OutOfMemory(msg string) bool {
+	advice := strings.Index(msg, DuckDBAdvice)
+	return strings.Contains(msg, "Out of Memory Error") || advice >= 0 && strings.Contains(msg[advice:], "memory_limit")
+}
+
+// DuckDBAdvice begins the advice DuckDB appends to some errors (settings to change).
+const DuckDBAdvice = "Possible solutions:"
 
 // DeferCheckpoints makes DuckDB checkpoint the run's changes once, when the warehouse
 // is closed (or Checkpoint is called), instead of at every commit that takes the WAL past
