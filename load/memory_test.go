@@ -100,18 +100,11 @@ func TestSetThreadsGivesDuckDBAtLeastOneThread(t *testing.T) {
 func TestLakeFilesLargerThanDuckDBsMemoryLimitAreWritten(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), filepath.Join(t.TempDir(), "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
+	w := openWithLake(t)
 	// About 90 MB of wide rows, written under a 48 MB limit on one thread: DuckDB's
 	// Parquet writer holds a row group outside what it can spill, and its default row
 	// group (122,880 rows, ~50 MB here) does not fit.
-	if _, err := w.DB().ExecContext(ctx, `CREATE TABLE wide AS SELECT i AS id, repeat(md5(i::VARCHAR), 8) AS a,
-		repeat(md5((i + 1)::VARCHAR), 4) AS b, md5((i * 7)::VARCHAR) AS c FROM range(200000) r(i)`); err != nil {
-		t.Fatal(err)
-	}
+	wideTable(t, w)
 	if err := w.SetMemoryLimit(ctx, 48<<20); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +130,17 @@ func TestLakeFilesLargerThanDuckDBsMemoryLimitAreWritten(t *testing.T) {
 	if rows != 200000 || groups < 4 {
 		t.Errorf("lake file has %d rows in %d row groups, want 200000 in row groups of at most %s", rows, groups, LakeRowGroupBytes)
 	}
+}
+
+// openWithLake opens a fresh warehouse with a lake, closed when the test ends.
+func openWithLake(t *testing.T) *Warehouse {
+	t.Helper()
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), filepath.Join(t.TempDir(), "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
 }
 
 // wideTable fills the table wide with about 90 MB of wide rows (200,000).
@@ -173,11 +177,7 @@ func TestALakeFileOutOfMemoryOnSeveralThreadsIsWrittenOnOne(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			w, err := Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), filepath.Join(t.TempDir(), "lake"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { w.Close() })
+			w := openWithLake(t)
 			wideTable(t, w)
 			var mu sync.Mutex
 			var steps []string
@@ -188,7 +188,7 @@ func TestALakeFileOutOfMemoryOnSeveralThreadsIsWrittenOnOne(t *testing.T) {
 			if err := w.SetThreads(ctx, 2); err != nil {
 				t.Fatal(err)
 			}
-			err = w.replace(ctx, "wide.parquet", "SELECT * FROM wide")
+			err := w.replace(ctx, "wide.parquet", "SELECT * FROM wide")
 			want := []string{"lake wide.parquet out of memory", "lake wide.parquet on one thread"}
 			if !slices.Equal(steps, want) {
 				t.Errorf("steps %q, want %q (the file must first fail on two threads)", steps, want)
